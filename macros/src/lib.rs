@@ -1,0 +1,51 @@
+//! Procedural macros of the waypost web framework.
+//!
+//! Use them through the `waypost` crate: `#[waypost::get("/users/<id>")]`,
+//! `waypost::routes![…]`. Each attribute runs parse → validate → expand and
+//! reports every mistake at once, each at its span.
+
+mod diagnostics;
+mod path;
+mod route;
+mod routes;
+
+use proc_macro::TokenStream;
+use route::MethodAttr;
+
+macro_rules! method_attributes {
+    ($($name:ident => $method:literal),* $(,)?) => {$(
+        #[doc = concat!("Declares an async `", $method, "` handler: `#[", stringify!($name), "(\"/users/<id>\")]`.")]
+        ///
+        /// `<name>` segments bind the handler argument of that name (parsed with
+        /// `FromParam`); `<name..>` as the last segment takes the rest of the path.
+        /// Every other argument is an extractor.
+        #[proc_macro_attribute]
+        pub fn $name(attr: TokenStream, item: TokenStream) -> TokenStream {
+            route::expand_route(MethodAttr::Fixed($method), attr.into(), item.into()).into()
+        }
+    )*};
+}
+
+method_attributes! {
+    get => "GET",
+    post => "POST",
+    put => "PUT",
+    patch => "PATCH",
+    delete => "DELETE",
+    head => "HEAD",
+    options => "OPTIONS",
+}
+
+/// Declares a handler for one or more methods:
+/// `#[route("/items", method = "GET", method = "POST")]`.
+#[proc_macro_attribute]
+pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
+    route::expand_route(MethodAttr::Route, attr.into(), item.into()).into()
+}
+
+/// Gathers handlers into a `&'static [Route]` table, checked at compile time:
+/// two handlers with the same method and path shape do not compile.
+#[proc_macro]
+pub fn routes(input: TokenStream) -> TokenStream {
+    routes::expand_routes(input.into()).into()
+}

@@ -1,0 +1,156 @@
+//! Validation: the path against the handler's arguments, the methods, the
+//! handler's shape. Every fault is recorded; nothing stops at the first.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::LitStr;
+
+use super::attr::{MethodAttr, RouteAttr, KNOWN_METHODS};
+use super::handler::Handler;
+use crate::diagnostics::Diagnostics;
+use crate::path::PathPattern;
+
+/// What validation established, for expansion.
+pub(crate) struct Checked {
+    pub(crate) pattern: PathPattern,
+    /// For each handler argument: the index of the path parameter it binds, if any.
+    pub(crate) param_of_arg: Vec<Option<usize>>,
+    /// Upper-case method names, deduplicated, in the order written.
+    pub(crate) methods: Vec<String>,
+}
+
+/// Validates the route; returns `None` when the path did not parse.
+pub(crate) fn check(
+    route: &RouteAttr,
+    handler: &Handler,
+    diagnostics: &mut Diagnostics,
+) -> Option<Checked> {
+    check_signature(handler, diagnostics);
+    let methods = check_methods(route, diagnostics);
+
+    let path = route.path.value();
+    let pattern = match PathPattern::parse(&path) {
+        Ok(pattern) => pattern,
+        Err(errors) => {
+            for error in errors {
+                let (span, message) = locate(&route.path, &path, error.range, &error.message);
+                diagnostics.error(span, message);
+            }
+            return None;
+        }
+    };
+
+    let mut param_of_arg = vec![None; handler.args.len()];
+    for (index, (name, range)) in pattern.params().enumerate() {
+        let bound = handler
+            .args
+            .iter()
+            .position(|arg| arg.binding.as_ref().is_some_and(|ident| ident == name));
+        match bound {
+            Some(arg) => param_of_arg[arg] = Some(index),
+            None => {
+                let message = format!(
+                    "path parameter `<{name}>` has no matching argument: add an argument named `{name}` to `{}`, like `{name}: u64`",
+                    handler.ident()
+                );
+                let (span, message) = locate(&route.path, &path, range.clone(), &message);
+                diagnostics.error(span, message);
+            }
+        }
+    }
+
+    Some(Checked {
+        pattern,
+        param_of_arg,
+        methods,
+    })
+}
+
+fn check_signature(handler: &Handler, diagnostics: &mut Diagnostics) {
+    let sig = &handler.function.sig;
+    if sig.asyncness.is_none() {
+        diagnostics.error(
+            sig.fn_token.span,
+            "a route handler must be an `async fn`: add `async` before `fn`",
+        );
+    }
+    if let Some(receiver) = &handler.receiver {
+        diagnostics.error(
+            receiver.span(),
+            "a route handler cannot take `self`: make it a free `async fn` and take shared data as `State<T>`",
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        diagnostics.error(
+            sig.generics.span(),
+            "a route handler cannot be generic: the route table needs one concrete function",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        diagnostics.error(variadic.span(), "a route handler cannot be variadic");
+    }
+}
+
+fn check_methods(route: &RouteAttr, diagnostics: &mut Diagnostics) -> Vec<String> {
+    for key in &route.unknown_keys {
+        diagnostics.error(
+            key.span(),
+            format!("unknown key `{key}` in `#[route]`: the only key is `method`, like `method = \"GET\"`"),
+        );
+    }
+    if route.kind == MethodAttr::Route && route.methods.is_empty() {
+        diagnostics.error(
+            route.path.span(),
+            "`#[route]` needs at least one method: add `method = \"GET\"` (repeat `method` for more)",
+        );
+    }
+    let mut methods: Vec<String> = Vec::new();
+    for method in &route.methods {
+        if !KNOWN_METHODS.contains(&method.name.as_str()) {
+            let hint = if KNOWN_METHODS.contains(&method.name.to_ascii_uppercase().as_str()) {
+                format!(
+                    "; methods are upper-case: `{}`",
+                    method.name.to_ascii_uppercase()
+                )
+            } else {
+                String::new()
+            };
+            diagnostics.error(
+                method.span,
+                format!(
+                    "unknown HTTP method `{}`: expected one of {}{hint}",
+                    method.name,
+                    KNOWN_METHODS.join(", ")
+                ),
+            );
+        } else if methods.contains(&method.name) {
+            diagnostics.error(
+                method.span,
+                format!("method `{}` is listed twice", method.name),
+            );
+        } else {
+            methods.push(method.name.clone());
+        }
+    }
+    methods
+}
+
+/// Points at `range` of the path literal. Stable compilers cannot point inside
+/// a literal, so there the message quotes the path and underlines the range.
+fn locate(
+    lit: &LitStr,
+    path: &str,
+    range: std::ops::Range<usize>,
+    message: &str,
+) -> (Span, String) {
+    // The literal's token starts with `"`; raw strings and escapes shift bytes, so only plain literals get a subspan.
+    let token = lit.token().to_string();
+    if token.len() == path.len() + 2 {
+        if let Some(span) = lit.token().subspan(range.start + 1..range.end + 1) {
+            return (span, message.to_owned());
+        }
+    }
+    let width = (range.end - range.start).max(1);
+    let underline = format!("{}{}", " ".repeat(range.start), "^".repeat(width));
+    (lit.span(), format!("{message}\n  {path}\n  {underline}"))
+}

@@ -1,0 +1,219 @@
+//! Expansion: the handler as written, plus a hidden struct of the same name
+//! that carries its route descriptor and the generated request-to-call shim.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+
+use super::attr::RouteAttr;
+use super::check::Checked;
+use super::handler::Handler;
+
+pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) -> TokenStream {
+    let function = &handler.function;
+    let ident = handler.ident();
+    let vis = &function.vis;
+    let name = ident.to_string().trim_start_matches("r#").to_owned();
+    let path = route.path.value();
+    let shape = checked.pattern.shape();
+    let router_path = checked.pattern.router_path();
+    let methods = method_set(&checked.methods);
+    let conflict_message = format!(
+        "route conflict: `{} {path}` (handler `{name}`) matches the same requests as an earlier handler in this `routes![]` list; \
+         paths that differ only in parameter names collide: change the path or the method, or remove one of them",
+        checked.methods.join(", "),
+    );
+    let handle = handle_fn(handler, checked);
+    let required_state = required_state_fn(handler, checked);
+    let body_checks = single_body_checks(handler, checked);
+
+    quote! {
+        #function
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+
+        impl #ident {
+            #[doc(hidden)]
+            pub const ROUTE: ::waypost::__private::Route =
+                ::waypost::__private::Route::new(::waypost::__private::RouteDef {
+                    methods: #methods,
+                    path: #path,
+                    shape: #shape,
+                    router_path: #router_path,
+                    handler_name: #name,
+                    module_path: ::core::module_path!(),
+                    file: ::core::file!(),
+                    line: ::core::line!(),
+                    conflict_message: #conflict_message,
+                    handler: Self::handle,
+                    required_state: Self::required_state,
+                });
+
+            #handle
+
+            #required_state
+        }
+
+        #body_checks
+    }
+}
+
+fn method_set(methods: &[String]) -> TokenStream {
+    let mut sets = methods.iter().map(|method| {
+        let method = Ident::new(method, Span::call_site());
+        quote!(::waypost::__private::MethodSet::#method)
+    });
+    let first = sets
+        .next()
+        .unwrap_or_else(|| quote!(::waypost::__private::MethodSet::GET));
+    sets.fold(first, |set, next| quote!(#set.union(#next)))
+}
+
+/// The shim: path parameters are parsed before the future is created (they
+/// borrow the request path); extractors and the call run inside it.
+fn handle_fn(handler: &Handler, checked: &Checked) -> TokenStream {
+    let ident = handler.ident();
+    let mut params = Vec::new();
+    let mut extractors = Vec::new();
+    let mut call_args = Vec::new();
+    for (position, arg) in handler.args.iter().enumerate() {
+        let ty = &arg.ty;
+        match checked.param_of_arg[position] {
+            Some(index) => {
+                let binding = arg
+                    .binding
+                    .as_ref()
+                    .expect("a parameter binds an identifier");
+                let var = format_ident!("{}", binding.to_string().trim_start_matches("r#"));
+                let name = var.to_string();
+                let type_name = type_name(ty);
+                let parse = quote_spanned! {ty.span()=>
+                    ::waypost::__private::path_param::<#ty>(params, #index, #name, #type_name)
+                };
+                params.push(quote! {
+                    let #var = match #parse {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(response) => return ::waypost::__private::ready(response),
+                    };
+                });
+                call_args.push(var);
+            }
+            None => {
+                let var = format_ident!("arg_{}", position);
+                let extract = quote_spanned! {ty.span()=>
+                    ::waypost::__private::extract::<#ty>(&mut parts)
+                };
+                extractors.push(quote! {
+                    let #var = match #extract.await {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(response) => return response,
+                    };
+                });
+                call_args.push(var);
+            }
+        }
+    }
+    let output_span = match &handler.function.sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => ident.span(),
+    };
+    let respond = quote_spanned! {output_span=>
+        ::waypost::__private::into_response(#ident(#(#call_args),*).await)
+    };
+    let (request, app, parts) = if extractors.is_empty() {
+        (quote!(_request), quote!(_app), quote!())
+    } else {
+        (
+            quote!(request),
+            quote!(app),
+            quote!(let mut parts = ::waypost::__private::request_parts(request, app);),
+        )
+    };
+    let params_arg = if params.is_empty() {
+        quote!(_params)
+    } else {
+        quote!(params)
+    };
+    quote! {
+        fn handle(
+            #request: ::waypost::__private::Request,
+            #params_arg: &::waypost::__private::Params<'_, '_>,
+            #app: &::waypost::__private::Arc<::waypost::__private::AppShared>,
+        ) -> ::waypost::__private::HandlerFuture {
+            #(#params)*
+            #parts
+            ::waypost::__private::Box::pin(async move {
+                #(#extractors)*
+                #respond
+            })
+        }
+    }
+}
+
+fn extractor_types<'a>(
+    handler: &'a Handler,
+    checked: &'a Checked,
+) -> impl Iterator<Item = &'a syn::Type> {
+    handler
+        .args
+        .iter()
+        .zip(&checked.param_of_arg)
+        .filter(|(_, param)| param.is_none())
+        .map(|(arg, _)| &arg.ty)
+}
+
+fn required_state_fn(handler: &Handler, checked: &Checked) -> TokenStream {
+    let types: Vec<_> = extractor_types(handler, checked).collect();
+    let needs = if types.is_empty() {
+        quote!(_needs)
+    } else {
+        quote!(needs)
+    };
+    quote! {
+        fn required_state(#needs: &mut ::waypost::__private::StateNeeds) {
+            #(<#types as ::waypost::__private::FromRequest>::required_state(needs);)*
+        }
+    }
+}
+
+/// One `const` check per extractor after the first: it fails to compile, at
+/// that argument, if it and an earlier one both read the body.
+fn single_body_checks(handler: &Handler, checked: &Checked) -> TokenStream {
+    let types: Vec<_> = extractor_types(handler, checked).collect();
+    let consumes =
+        |ty: &syn::Type| quote!(<#ty as ::waypost::__private::FromRequest>::CONSUMES_BODY);
+    let checks = (1..types.len()).map(|i| {
+        let earlier = types[..i].iter().map(|ty| consumes(ty));
+        let this = consumes(types[i]);
+        quote_spanned! {types[i].span()=>
+            ::waypost::__private::assert_single_body(&[#(#earlier),*], #this);
+        }
+    });
+    if types.len() < 2 {
+        return quote!();
+    }
+    quote! {
+        const _: () = { #(#checks)* };
+    }
+}
+
+/// The type as the user wrote it, compact (`Vec<u8>`, not `Vec < u8 >`), for error messages.
+fn type_name(ty: &syn::Type) -> String {
+    let text = ty.to_token_stream().to_string();
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let before = i.checked_sub(1).map(|j| chars[j]);
+            let after = chars.get(i + 1).copied();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if !(word(before) && word(after)) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,45 @@
+//! `#[get]`, `#[post]`, … and `#[route]`: parse the attribute and the handler,
+//! validate them together, expand into the handler plus its route descriptor.
+
+mod attr;
+mod check;
+mod expand;
+mod handler;
+
+use proc_macro2::TokenStream;
+
+use crate::diagnostics::Diagnostics;
+pub(crate) use attr::MethodAttr;
+
+/// Runs the pipeline for one route attribute. On errors, the handler is
+/// emitted unchanged beside them so that its other uses do not fail too.
+pub(crate) fn expand_route(kind: MethodAttr, attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut diagnostics = Diagnostics::default();
+    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(error) => {
+            let message = format!(
+                "`#[{}]` goes on an `async fn` handler: {error}",
+                kind.attribute_name()
+            );
+            return syn::Error::new(error.span(), message).to_compile_error();
+        }
+    };
+    let route = match attr::RouteAttr::parse(kind, attr) {
+        Ok(route) => route,
+        Err(error) => {
+            diagnostics.push(error);
+            return with_errors(item, diagnostics);
+        }
+    };
+    let handler = handler::Handler::parse(function);
+    match check::check(&route, &handler, &mut diagnostics) {
+        Some(checked) if diagnostics.is_empty() => expand::expand(&route, &handler, &checked),
+        _ => with_errors(item, diagnostics),
+    }
+}
+
+fn with_errors(item: TokenStream, diagnostics: Diagnostics) -> TokenStream {
+    let errors = diagnostics.into_compile_errors();
+    quote::quote! { #item #errors }
+}

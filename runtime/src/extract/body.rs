@@ -1,0 +1,161 @@
+//! The raw body: `Bytes` and `String`, read with the app's size limit.
+
+use bytes::Bytes;
+use http::{header, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::{FromRequest, RequestParts};
+use crate::problem::Problem;
+use crate::response::{IntoResponse, Response};
+
+/// Why the request body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyRejection {
+    /// The body is larger than the limit (declared or as it arrived): 413.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The connection failed while the body was arriving: 400.
+    Read(String),
+    /// Another extractor of the same handler already took the body: 500.
+    AlreadyTaken,
+}
+
+impl BodyRejection {
+    /// The problem this rejection answers with.
+    pub fn to_problem(&self) -> Problem {
+        match self {
+            BodyRejection::TooLarge { limit } => Problem::new(StatusCode::PAYLOAD_TOO_LARGE)
+                .with_detail(format!(
+                    "request body is larger than the limit of {limit} bytes"
+                ))
+                .with_extension("limit", *limit),
+            BodyRejection::Read(reason) => Problem::new(StatusCode::BAD_REQUEST)
+                .with_detail(format!("failed to read the request body: {reason}")),
+            BodyRejection::AlreadyTaken => Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+                .with_detail("the request body was already taken by another extractor"),
+        }
+    }
+}
+
+impl std::fmt::Display for BodyRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.to_problem().detail().unwrap_or_default())
+    }
+}
+
+impl std::error::Error for BodyRejection {}
+
+impl IntoResponse for BodyRejection {
+    fn into_response(self) -> Response {
+        self.to_problem().into_response()
+    }
+}
+
+/// Reads the whole body, refusing more than the app's body limit whether or
+/// not the client declared a `Content-Length`.
+pub(crate) async fn read_body(req: &mut RequestParts) -> Result<Bytes, BodyRejection> {
+    let limit = req.body_limit();
+    let declared = req
+        .head()
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(BodyRejection::TooLarge { limit });
+    }
+    let body = req.take_body().ok_or(BodyRejection::AlreadyTaken)?;
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(BodyRejection::TooLarge { limit }),
+        Err(error) => Err(BodyRejection::Read(error.to_string())),
+    }
+}
+
+impl FromRequest for Bytes {
+    type Rejection = BodyRejection;
+    const CONSUMES_BODY: bool = true;
+
+    async fn from_request(req: &mut RequestParts) -> Result<Self, BodyRejection> {
+        read_body(req).await
+    }
+}
+
+/// Why the body could not be taken as a `String`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StringRejection {
+    /// The body could not be read.
+    Body(BodyRejection),
+    /// The body is not UTF-8: 400.
+    NotUtf8 {
+        /// Bytes from the start that are valid UTF-8.
+        valid_up_to: usize,
+    },
+}
+
+impl IntoResponse for StringRejection {
+    fn into_response(self) -> Response {
+        match self {
+            StringRejection::Body(rejection) => rejection.into_response(),
+            StringRejection::NotUtf8 { valid_up_to } => Problem::new(StatusCode::BAD_REQUEST)
+                .with_detail(format!(
+                    "request body is not valid UTF-8 (invalid byte at offset {valid_up_to})"
+                ))
+                .with_extension("offset", valid_up_to)
+                .into_response(),
+        }
+    }
+}
+
+impl FromRequest for String {
+    type Rejection = StringRejection;
+    const CONSUMES_BODY: bool = true;
+
+    async fn from_request(req: &mut RequestParts) -> Result<Self, StringRejection> {
+        let bytes = read_body(req).await.map_err(StringRejection::Body)?;
+        String::from_utf8(bytes.into()).map_err(|e| StringRejection::NotUtf8 {
+            valid_up_to: e.utf8_error().valid_up_to(),
+        })
+    }
+}
+
+/// Whether the request's `Content-Type` essence is `expected`, or for JSON any `+json` suffix type.
+pub(crate) fn content_type_is(req: &RequestParts, expected: &str, suffix: Option<&str>) -> bool {
+    let Some(value) = req
+        .head()
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case(expected)
+        || suffix.is_some_and(|suffix| {
+            essence.len() > suffix.len()
+                && essence.is_char_boundary(essence.len() - suffix.len())
+                && essence[essence.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+        })
+}
+
+/// The request's `Content-Type` as sent, for error messages.
+pub(crate) fn content_type_of(req: &RequestParts) -> Option<String> {
+    req.head()
+        .headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+pub(crate) fn unsupported_media_type(expected: &str, found: Option<&str>) -> Problem {
+    let detail = match found {
+        Some(found) => format!("expected a `{expected}` body, got content type `{found}`"),
+        None => format!("expected a `{expected}` body, but the request has no content type"),
+    };
+    Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        .with_detail(detail)
+        .with_extension("expected", expected)
+}

@@ -1,0 +1,84 @@
+//! URL-encoded form bodies.
+
+use http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
+use super::query::deserialize_urlencoded;
+use super::{BodyRejection, FromRequest, RequestParts};
+use crate::problem::Problem;
+use crate::response::{IntoResponse, Response};
+
+const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
+
+/// An `application/x-www-form-urlencoded` request body deserialized into `T`.
+///
+/// ```
+/// use waypost_runtime::Form;
+/// #[derive(serde::Deserialize)]
+/// struct Login { user: String, password: String }
+/// async fn login(Form(login): Form<Login>) -> String { login.user }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Form<T>(pub T);
+
+impl<T> std::ops::Deref for Form<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Why a form body was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FormRejection {
+    /// The body could not be read (413 if too large).
+    Body(BodyRejection),
+    /// The content type is missing or not a URL-encoded form: 415.
+    UnsupportedMediaType {
+        /// The content type the client sent.
+        found: Option<String>,
+    },
+    /// The form's fields do not fit the expected type: 422, naming the field.
+    Data {
+        /// The offending field.
+        field: String,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+impl IntoResponse for FormRejection {
+    fn into_response(self) -> Response {
+        match self {
+            FormRejection::Body(rejection) => rejection.into_response(),
+            FormRejection::UnsupportedMediaType { found } => {
+                unsupported_media_type(FORM_URLENCODED, found.as_deref()).into_response()
+            }
+            FormRejection::Data { field, message } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY)
+                    .with_detail(format!("invalid form body at `{field}`: {message}"))
+                    .with_extension("field", field)
+                    .into_response()
+            }
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
+    type Rejection = FormRejection;
+    const CONSUMES_BODY: bool = true;
+
+    async fn from_request(req: &mut RequestParts) -> Result<Self, FormRejection> {
+        if !content_type_is(req, FORM_URLENCODED, None) {
+            return Err(FormRejection::UnsupportedMediaType {
+                found: content_type_of(req),
+            });
+        }
+        let bytes = read_body(req).await.map_err(FormRejection::Body)?;
+        deserialize_urlencoded(&bytes)
+            .map(Form)
+            .map_err(|(field, message)| FormRejection::Data { field, message })
+    }
+}

@@ -1,0 +1,170 @@
+//! JSON bodies in and out.
+
+use http::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
+use super::{BodyRejection, FromRequest, RequestParts};
+use crate::problem::Problem;
+use crate::response::{with_content_type, IntoResponse, Response};
+use crate::Body;
+
+/// A JSON body: as an argument it parses the request body into `T`; as a
+/// return value it serializes `T` with `Content-Type: application/json`.
+///
+/// ```
+/// use waypost_runtime::Json;
+/// #[derive(serde::Deserialize, serde::Serialize)]
+/// struct User { name: String }
+/// async fn create(Json(user): Json<User>) -> Json<User> { Json(user) }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// Why a JSON body was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum JsonRejection {
+    /// The body could not be read (413 if too large).
+    Body(BodyRejection),
+    /// The content type is missing or not JSON: 415.
+    UnsupportedMediaType {
+        /// The content type the client sent.
+        found: Option<String>,
+    },
+    /// The body is not well-formed JSON: 400.
+    Syntax {
+        /// Where the fault is, `line:column` in the body.
+        line: usize,
+        /// Column of the fault.
+        column: usize,
+        /// What the parser found.
+        message: String,
+    },
+    /// Well-formed JSON of the wrong shape: 422.
+    Data {
+        /// The path of the offending value, such as `items[2].price`; `.` for the root.
+        path: String,
+        /// What was wrong with it.
+        message: String,
+    },
+}
+
+impl JsonRejection {
+    /// The problem this rejection answers with.
+    pub fn to_problem(&self) -> Problem {
+        match self {
+            JsonRejection::Body(rejection) => rejection.to_problem(),
+            JsonRejection::UnsupportedMediaType { found } => {
+                unsupported_media_type("application/json", found.as_deref())
+            }
+            JsonRejection::Syntax {
+                line,
+                column,
+                message,
+            } => Problem::new(StatusCode::BAD_REQUEST)
+                .with_detail(format!(
+                    "request body is not valid JSON: {message} at line {line} column {column}"
+                ))
+                .with_extension("line", *line)
+                .with_extension("column", *column),
+            JsonRejection::Data { path, message } => Problem::new(StatusCode::UNPROCESSABLE_ENTITY)
+                .with_detail(format!("invalid JSON body at `{path}`: {message}"))
+                .with_extension("field", path.as_str()),
+        }
+    }
+}
+
+impl std::fmt::Display for JsonRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.to_problem().detail().unwrap_or_default())
+    }
+}
+
+impl std::error::Error for JsonRejection {}
+
+impl IntoResponse for JsonRejection {
+    fn into_response(self) -> Response {
+        self.to_problem().into_response()
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
+    type Rejection = JsonRejection;
+    const CONSUMES_BODY: bool = true;
+
+    async fn from_request(req: &mut RequestParts) -> Result<Self, JsonRejection> {
+        if !content_type_is(req, "application/json", Some("+json")) {
+            return Err(JsonRejection::UnsupportedMediaType {
+                found: content_type_of(req),
+            });
+        }
+        let bytes = read_body(req).await.map_err(JsonRejection::Body)?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        json_rejection(error.into_inner(), path)
+    })?;
+    // Trailing bytes after the value make the document malformed.
+    deserializer
+        .end()
+        .map_err(|error| json_rejection(error, ".".into()))?;
+    Ok(value)
+}
+
+fn json_rejection(error: serde_json::Error, path: String) -> JsonRejection {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Data => JsonRejection::Data {
+            path,
+            message: strip_position(&error),
+        },
+        Category::Syntax | Category::Eof | Category::Io => JsonRejection::Syntax {
+            line: error.line(),
+            column: error.column(),
+            message: strip_position(&error),
+        },
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; we report those separately.
+fn strip_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(bytes) => with_content_type(Body::from(bytes), "application/json"),
+            Err(error) => {
+                tracing::error!(%error, "failed to serialize a JSON response");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+                    .with_detail("the response could not be serialized as JSON")
+                    .into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Path parameters: `<name>` segments parsed into typed handler arguments.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+
+use http::StatusCode;
+
+use crate::problem::Problem;
+use crate::response::{IntoResponse, Response};
+
+/// A type that a `<name>` path segment can be parsed into.
+///
+/// Values are percent-decoded before parsing. Implemented for every integer
+/// type, `f32`, `f64`, `bool`, `char` and `String`; implement it for your own
+/// types (an id newtype, an enum of slugs) to take them as path parameters.
+///
+/// ```
+/// use waypost_runtime::FromParam;
+/// struct Slug(String);
+/// impl FromParam for Slug {
+///     type Error = &'static str;
+///     fn from_param(value: &str) -> Result<Self, Self::Error> {
+///         if value.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+///             Ok(Slug(value.to_owned()))
+///         } else {
+///             Err("a slug is lowercase letters and dashes")
+///         }
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be parsed from a path parameter",
+    label = "this argument binds a `<param>` of the route path",
+    note = "implement `waypost::FromParam` for `{Self}`, or use a type that has it (integers, floats, `bool`, `char`, `String`)"
+)]
+pub trait FromParam: Sized {
+    /// Why a value was refused; shown to the client in the 400 response.
+    type Error: std::fmt::Display;
+
+    /// Parses the percent-decoded segment.
+    fn from_param(value: &str) -> Result<Self, Self::Error>;
+}
+
+macro_rules! from_param_via_from_str {
+    ($($ty:ty),*) => {$(
+        impl FromParam for $ty {
+            type Error = <$ty as std::str::FromStr>::Err;
+            fn from_param(value: &str) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+    )*};
+}
+
+from_param_via_from_str!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char
+);
+
+impl FromParam for String {
+    type Error = Infallible;
+    fn from_param(value: &str) -> Result<Self, Infallible> {
+        Ok(value.to_owned())
+    }
+}
+
+/// A path parameter that did not parse: 400, naming the parameter, the expected type and the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamRejection {
+    /// The parameter's name in the route path.
+    pub name: &'static str,
+    /// The type it should have parsed into, as written in the handler.
+    pub expected: &'static str,
+    /// The value received (percent-decoded where it could be).
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+impl IntoResponse for ParamRejection {
+    fn into_response(self) -> Response {
+        Problem::new(StatusCode::BAD_REQUEST)
+            .with_detail(format!(
+                "path parameter `{}` must be a `{}`, got `{}`: {}",
+                self.name, self.expected, self.value, self.reason
+            ))
+            .with_extension("parameter", self.name)
+            .with_extension("expected", self.expected)
+            .with_extension("value", self.value)
+            .into_response()
+    }
+}
+
+/// Parses the `index`-th parameter of a matched route. Used by generated handler code.
+pub(crate) fn parse_param<T: FromParam>(
+    params: &matchit::Params<'_, '_>,
+    index: usize,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<T, ParamRejection> {
+    let raw = params.iter().nth(index).map_or("", |(_, value)| value);
+    let rejection = |value: String, reason: String| ParamRejection {
+        name,
+        expected,
+        value,
+        reason,
+    };
+    let decoded: Cow<'_, str> = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| {
+            rejection(
+                raw.to_owned(),
+                "not valid UTF-8 once percent-decoded".into(),
+            )
+        })?;
+    T::from_param(&decoded).map_err(|error| rejection(decoded.into_owned(), error.to_string()))
+}

@@ -1,0 +1,67 @@
+//! The query string, deserialized into a typed struct.
+
+use http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::{FromRequest, RequestParts};
+use crate::problem::Problem;
+use crate::response::{IntoResponse, Response};
+
+/// The query string deserialized into `T` (via `serde_urlencoded`).
+///
+/// ```
+/// use waypost_runtime::Query;
+/// #[derive(serde::Deserialize)]
+/// struct Page { offset: u32, limit: Option<u32> }
+/// async fn list(Query(page): Query<Page>) -> String { page.offset.to_string() }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Query<T>(pub T);
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The query string did not fit the expected type: 400, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryRejection {
+    /// The offending field, `.` when the fault is not in one field.
+    pub field: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl IntoResponse for QueryRejection {
+    fn into_response(self) -> Response {
+        Problem::new(StatusCode::BAD_REQUEST)
+            .with_detail(format!(
+                "invalid query string at `{}`: {}",
+                self.field, self.message
+            ))
+            .with_extension("field", self.field)
+            .into_response()
+    }
+}
+
+/// Deserializes `application/x-www-form-urlencoded` text, tracking the field that failed.
+pub(crate) fn deserialize_urlencoded<T: DeserializeOwned>(
+    text: &[u8],
+) -> Result<T, (String, String)> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text));
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|error| (error.path().to_string(), error.into_inner().to_string()))
+}
+
+impl<T: DeserializeOwned + Send> FromRequest for Query<T> {
+    type Rejection = QueryRejection;
+
+    async fn from_request(req: &mut RequestParts) -> Result<Self, QueryRejection> {
+        let query = req.head().uri.query().unwrap_or_default();
+        deserialize_urlencoded(query.as_bytes())
+            .map(Query)
+            .map_err(|(field, message)| QueryRejection { field, message })
+    }
+}

@@ -1,0 +1,39 @@
+//! The runtime of the waypost web framework.
+//!
+//! Users depend on the `waypost` crate, which re-exports this one together
+//! with the route macros. See `docs/ARCHITECTURE.md` for how a request flows
+//! through these modules.
+
+#![warn(missing_docs)]
+
+mod app;
+mod body;
+mod extract;
+mod problem;
+mod response;
+mod route;
+mod router;
+mod server;
+mod service;
+mod test_client;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use app::{App, BuildError, DEFAULT_BODY_LIMIT};
+pub use body::{Body, BoxError};
+pub use extract::{
+    BodyRejection, Form, FormRejection, FromParam, FromRequest, Json, JsonRejection,
+    ParamRejection, Query, QueryRejection, RequestParts, State, StateKey, StateNeeds,
+    StringRejection,
+};
+pub use problem::{Problem, PROBLEM_JSON};
+pub use response::{Html, IntoResponse, IntoResponseHeaders, InvalidHeader, Redirect, Response};
+pub use route::{MethodSet, Route};
+pub use router::RouteInfo;
+pub use server::ServeError;
+pub use service::{AppService, ResponseFuture};
+pub use test_client::{TestClient, TestRequest, TestResponse};
+
+pub use bytes::Bytes;
+pub use http::{self, HeaderMap, Method, StatusCode, Uri};

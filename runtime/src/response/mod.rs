@@ -1,0 +1,188 @@
+//! Turning handler return values into HTTP responses.
+//!
+//! Anything a handler returns implements [`IntoResponse`]: strings, bytes,
+//! [`Json`](crate::Json), [`Html`], [`Redirect`], a [`StatusCode`], tuples
+//! that add a status and headers, `Result<T, E>` of responses, and [`Problem`](crate::Problem).
+//!
+//! ```
+//! use waypost_runtime::{IntoResponse, http::StatusCode};
+//! let response = (StatusCode::CREATED, [("location", "/users/7")], "created").into_response();
+//! assert_eq!(response.status(), StatusCode::CREATED);
+//! assert_eq!(response.headers()["location"], "/users/7");
+//! ```
+
+mod html;
+mod redirect;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::StatusCode;
+
+use crate::problem::Problem;
+use crate::Body;
+
+pub use html::Html;
+pub use redirect::Redirect;
+
+/// The response type every handler's return value becomes.
+pub type Response = http::Response<Body>;
+
+/// A value that can be sent back as an HTTP response.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a handler: it does not implement `IntoResponse`",
+    label = "not a response type",
+    note = "return a type that implements `waypost::IntoResponse` (`String`, `&'static str`, `Json<T>`, `Html<T>`, `StatusCode`, `(StatusCode, T)`, `Result<T, E>`, `Problem`, …), or implement it for `{Self}`"
+)]
+pub trait IntoResponse {
+    /// Builds the response.
+    fn into_response(self) -> Response;
+}
+
+/// Headers that can be added to a response, in a tuple such as `(StatusCode, headers, body)`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as response headers",
+    note = "use a `HeaderMap` or an array of `(name, value)` pairs"
+)]
+pub trait IntoResponseHeaders {
+    /// Adds the headers to `headers`; a name or value that is not valid fails the response with 500.
+    fn extend_headers(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader>;
+}
+
+/// A response header name or value that is not valid HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidHeader(String);
+
+impl IntoResponse for InvalidHeader {
+    fn into_response(self) -> Response {
+        tracing::error!(reason = %self.0, "handler returned an invalid response header");
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+            .with_detail("the handler produced an invalid response header")
+            .into_response()
+    }
+}
+
+pub(crate) fn with_content_type(body: Body, content_type: &'static str) -> Response {
+    let mut response = Response::new(body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
+const OCTET_STREAM: &str = "application/octet-stream";
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl IntoResponse for () {
+    fn into_response(self) -> Response {
+        Response::new(Body::empty())
+    }
+}
+
+impl IntoResponse for StatusCode {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = self;
+        response
+    }
+}
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), TEXT_PLAIN)
+    }
+}
+
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), TEXT_PLAIN)
+    }
+}
+
+impl IntoResponse for Bytes {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), OCTET_STREAM)
+    }
+}
+
+impl IntoResponse for Vec<u8> {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), OCTET_STREAM)
+    }
+}
+
+impl IntoResponse for Body {
+    fn into_response(self) -> Response {
+        Response::new(self)
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(value) => value.into_response(),
+            Err(error) => error.into_response(),
+        }
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Response {
+        let mut response = self.1.into_response();
+        *response.status_mut() = self.0;
+        response
+    }
+}
+
+impl<H: IntoResponseHeaders, T: IntoResponse> IntoResponse for (StatusCode, H, T) {
+    fn into_response(self) -> Response {
+        let (status, headers, body) = self;
+        let mut response = body.into_response();
+        if let Err(invalid) = headers.extend_headers(response.headers_mut()) {
+            return invalid.into_response();
+        }
+        *response.status_mut() = status;
+        response
+    }
+}
+
+impl<H: IntoResponseHeaders, T: IntoResponse> IntoResponse for (H, T) {
+    fn into_response(self) -> Response {
+        let (headers, body) = self;
+        let mut response = body.into_response();
+        match headers.extend_headers(response.headers_mut()) {
+            Ok(()) => response,
+            Err(invalid) => invalid.into_response(),
+        }
+    }
+}
+
+impl IntoResponseHeaders for HeaderMap {
+    fn extend_headers(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader> {
+        // `extend` keeps every value of a repeated name (e.g. several `set-cookie`).
+        headers.extend(self);
+        Ok(())
+    }
+}
+
+impl<K, V, const N: usize> IntoResponseHeaders for [(K, V); N]
+where
+    K: TryInto<HeaderName>,
+    K::Error: std::fmt::Display,
+    V: TryInto<HeaderValue>,
+    V::Error: std::fmt::Display,
+{
+    fn extend_headers(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader> {
+        for (name, value) in self {
+            let name = name.try_into().map_err(|e| InvalidHeader(e.to_string()))?;
+            let value = value.try_into().map_err(|e| InvalidHeader(e.to_string()))?;
+            headers.insert(name, value);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,449 @@
+//! Every extractor and every rejection, through the in-process test client.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::assert_problem;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use waypost::{
+    get, post, routes, App, Bytes, Form, FromParam, HeaderMap, Json, JsonRejection, Method, Query,
+    State, TestClient, Uri,
+};
+
+#[derive(Debug, Deserialize, Serialize)]
+struct Item {
+    name: String,
+    price: u32,
+    tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    offset: u32,
+    limit: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct Login {
+    user: String,
+    age: u8,
+}
+
+#[derive(Clone)]
+struct Greeting(&'static str);
+
+/// A user type taking part in path parsing.
+#[derive(Debug)]
+struct Slug(String);
+
+impl FromParam for Slug {
+    type Error = &'static str;
+    fn from_param(value: &str) -> Result<Self, Self::Error> {
+        if !value.is_empty() && value.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+            Ok(Slug(value.to_owned()))
+        } else {
+            Err("a slug is lowercase letters and dashes")
+        }
+    }
+}
+
+#[get("/int/<a>/<b>/<c>/<d>")]
+async fn ints(a: u8, b: i64, c: u128, d: isize) -> String {
+    format!("{a} {b} {c} {d}")
+}
+
+#[get("/other/<f>/<flag>/<ch>/<text>")]
+async fn others(f: f64, flag: bool, ch: char, text: String) -> String {
+    format!("{f} {flag} {ch} {text}")
+}
+
+#[get("/slug/<slug>")]
+async fn by_slug(slug: Slug) -> String {
+    slug.0
+}
+
+#[get("/files/<rest..>")]
+async fn files(rest: String) -> String {
+    rest
+}
+
+#[get("/query")]
+async fn query(Query(page): Query<Page>) -> String {
+    format!("{} {:?}", page.offset, page.limit)
+}
+
+#[get("/query-map")]
+async fn query_map(Query(map): Query<BTreeMap<String, String>>) -> Json<BTreeMap<String, String>> {
+    Json(map)
+}
+
+#[post("/json")]
+async fn json_echo(Json(item): Json<Item>) -> Json<Item> {
+    Json(item)
+}
+
+#[post("/json-or-error")]
+async fn json_result(body: Result<Json<Item>, JsonRejection>) -> String {
+    match body {
+        Ok(item) => format!("ok {}", item.name),
+        Err(rejection) => format!("rejected: {rejection}"),
+    }
+}
+
+#[post("/json-optional")]
+async fn json_optional(body: Option<Json<Item>>) -> String {
+    match body {
+        Some(Json(item)) => format!("some {}", item.price),
+        None => "none".to_owned(),
+    }
+}
+
+#[post("/form")]
+async fn form(Form(login): Form<Login>) -> String {
+    format!("{} {}", login.user, login.age)
+}
+
+#[get("/state")]
+async fn state(State(greeting): State<Greeting>) -> &'static str {
+    greeting.0
+}
+
+#[post("/head/<id>")]
+async fn head_parts(id: u32, method: Method, uri: Uri, headers: HeaderMap) -> String {
+    format!(
+        "{id} {method} {uri} {}",
+        headers
+            .get("x-test")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-")
+    )
+}
+
+#[post("/bytes")]
+async fn bytes(body: Bytes) -> String {
+    format!("{} bytes", body.len())
+}
+
+#[post("/string")]
+async fn string(body: String) -> String {
+    body.to_uppercase()
+}
+
+fn client() -> TestClient {
+    TestClient::new(
+        App::new()
+            .mount(
+                "/",
+                routes![
+                    ints,
+                    others,
+                    by_slug,
+                    files,
+                    query,
+                    query_map,
+                    json_echo,
+                    json_result,
+                    json_optional,
+                    form,
+                    state,
+                    head_parts,
+                    bytes,
+                    string
+                ],
+            )
+            .state(Greeting("hello"))
+            .body_limit(64),
+    )
+}
+
+#[tokio::test]
+async fn integer_params_parse() {
+    let response = client()
+        .get("/int/255/-9/340282366920938463463374607431768211455/-1")
+        .send()
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.text(),
+        "255 -9 340282366920938463463374607431768211455 -1"
+    );
+}
+
+#[tokio::test]
+async fn float_bool_char_and_string_params_parse() {
+    let response = client().get("/other/2.5/true/x/hello%20world").send().await;
+    assert_eq!(response.text(), "2.5 true x hello world");
+}
+
+#[tokio::test]
+async fn param_out_of_range_is_400_naming_param_type_and_value() {
+    let response = client().get("/int/256/0/0/0").send().await;
+    let body = assert_problem(&response, 400);
+    assert_eq!(body["parameter"], "a");
+    assert_eq!(body["expected"], "u8");
+    assert_eq!(body["value"], "256");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("`a`") && detail.contains("u8") && detail.contains("256"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn percent_decoded_value_is_reported_decoded() {
+    let response = client().get("/other/x%20y/true/c/t").send().await;
+    let body = assert_problem(&response, 400);
+    assert_eq!(body["parameter"], "f");
+    assert_eq!(body["value"], "x y");
+}
+
+#[tokio::test]
+async fn param_that_is_not_utf8_once_decoded_is_400() {
+    let response = client().get("/other/1/true/c/%FF").send().await;
+    let body = assert_problem(&response, 400);
+    assert_eq!(body["parameter"], "text");
+}
+
+#[tokio::test]
+async fn user_from_param_types_parse_and_reject() {
+    let client = client();
+    assert_eq!(
+        client.get("/slug/hello-world").send().await.text(),
+        "hello-world"
+    );
+    let body = assert_problem(&client.get("/slug/Hello").send().await, 400);
+    assert_eq!(body["expected"], "Slug");
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("lowercase letters and dashes"));
+}
+
+#[tokio::test]
+async fn catch_all_takes_the_rest_of_the_path() {
+    let response = client().get("/files/a/b%2Fc/d.txt").send().await;
+    assert_eq!(response.text(), "a/b/c/d.txt");
+}
+
+#[tokio::test]
+async fn query_parses_and_rejects_naming_the_field() {
+    let client = client();
+    assert_eq!(client.get("/query?offset=5").send().await.text(), "5 None");
+    assert_eq!(
+        client.get("/query?offset=5&limit=9").send().await.text(),
+        "5 Some(9)"
+    );
+    let body = assert_problem(&client.get("/query?offset=x").send().await, 400);
+    assert_eq!(body["field"], "offset");
+    let body = assert_problem(&client.get("/query").send().await, 400);
+    assert!(
+        body["detail"].as_str().unwrap().contains("offset"),
+        "{body}"
+    );
+    let map: Value = client
+        .get("/query-map?a=1&b=two%20words")
+        .send()
+        .await
+        .json();
+    assert_eq!(map, json!({"a": "1", "b": "two words"}));
+}
+
+#[tokio::test]
+async fn json_round_trips() {
+    let response = client()
+        .post("/json")
+        .json(&json!({"name": "pen", "price": 3, "tags": ["a"]}))
+        .send()
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.content_type(), Some("application/json"));
+    assert_eq!(
+        response.json::<Value>(),
+        json!({"name": "pen", "price": 3, "tags": ["a"]})
+    );
+}
+
+#[tokio::test]
+async fn json_accepts_suffix_types_and_parameters() {
+    let response = client()
+        .post("/json")
+        .header("content-type", "application/vnd.api+json; charset=utf-8")
+        .body(r#"{"name":"pen","price":3,"tags":[]}"#)
+        .send()
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text());
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_with_position() {
+    let response = client()
+        .post("/json")
+        .header("content-type", "application/json")
+        .body("{\"name\": \"pen\",\n \"price\": }")
+        .send()
+        .await;
+    let body = assert_problem(&response, 400);
+    assert_eq!(body["line"], 2);
+    assert!(body["column"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn trailing_garbage_after_json_is_400() {
+    let response = client()
+        .post("/json")
+        .header("content-type", "application/json")
+        .body(r#"{"name":"pen","price":3,"tags":[]} x"#)
+        .send()
+        .await;
+    assert_problem(&response, 400);
+}
+
+#[tokio::test]
+async fn json_of_the_wrong_shape_is_422_naming_the_field() {
+    let response = client()
+        .post("/json")
+        .json(&json!({"name": "pen", "price": 3, "tags": ["a", 7]}))
+        .send()
+        .await;
+    let body = assert_problem(&response, 422);
+    assert_eq!(body["field"], "tags[1]");
+    let response = client()
+        .post("/json")
+        .json(&json!({"name": "pen"}))
+        .send()
+        .await;
+    let body = assert_problem(&response, 422);
+    assert!(body["detail"].as_str().unwrap().contains("price"), "{body}");
+}
+
+#[tokio::test]
+async fn json_with_wrong_or_missing_content_type_is_415() {
+    let client = client();
+    let response = client
+        .post("/json")
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await;
+    let body = assert_problem(&response, 415);
+    assert!(body["detail"].as_str().unwrap().contains("text/plain"));
+    let response = client.post("/json").body("{}").send().await;
+    assert_problem(&response, 415);
+}
+
+#[tokio::test]
+async fn json_body_over_the_limit_is_413() {
+    let big = json!({"name": "x".repeat(100), "price": 1, "tags": []});
+    let response = client().post("/json").json(&big).send().await;
+    let body = assert_problem(&response, 413);
+    assert_eq!(body["limit"], 64);
+}
+
+#[tokio::test]
+async fn result_and_option_of_extractors_see_the_rejection() {
+    let client = client();
+    let ok = client
+        .post("/json-or-error")
+        .json(&json!({"name": "pen", "price": 1, "tags": []}))
+        .send()
+        .await;
+    assert_eq!(ok.text(), "ok pen");
+    let rejected = client.post("/json-or-error").body("{}").send().await;
+    assert_eq!(rejected.status(), 200);
+    assert!(
+        rejected
+            .text()
+            .starts_with("rejected: expected a `application/json` body"),
+        "{}",
+        rejected.text()
+    );
+    let none = client
+        .post("/json-optional")
+        .json(&json!({"price": 1}))
+        .send()
+        .await;
+    assert_eq!(none.text(), "none");
+    let some = client
+        .post("/json-optional")
+        .json(&json!({"name": "a", "price": 4, "tags": []}))
+        .send()
+        .await;
+    assert_eq!(some.text(), "some 4");
+}
+
+#[tokio::test]
+async fn form_parses_and_rejects() {
+    let client = client();
+    let response = client
+        .post("/form")
+        .form(&[("user", "ada"), ("age", "36")])
+        .send()
+        .await;
+    assert_eq!(response.text(), "ada 36");
+    let body = assert_problem(
+        &client
+            .post("/form")
+            .form(&[("user", "ada"), ("age", "300")])
+            .send()
+            .await,
+        422,
+    );
+    assert_eq!(body["field"], "age");
+    let response = client
+        .post("/form")
+        .header("content-type", "application/json")
+        .body("user=ada&age=3")
+        .send()
+        .await;
+    assert_problem(&response, 415);
+}
+
+#[tokio::test]
+async fn state_is_handed_to_handlers() {
+    assert_eq!(client().get("/state").send().await.text(), "hello");
+}
+
+#[tokio::test]
+async fn method_uri_and_headers_extract() {
+    let response = client()
+        .post("/head/5?x=1")
+        .header("x-test", "yes")
+        .send()
+        .await;
+    assert_eq!(response.text(), "5 POST /head/5?x=1 yes");
+}
+
+#[tokio::test]
+async fn bytes_and_string_bodies() {
+    let client = client();
+    assert_eq!(
+        client
+            .post("/bytes")
+            .body(vec![0u8, 159, 146, 150])
+            .send()
+            .await
+            .text(),
+        "4 bytes"
+    );
+    assert_eq!(
+        client.post("/string").body("abc").send().await.text(),
+        "ABC"
+    );
+    let body = assert_problem(
+        &client.post("/string").body(vec![b'a', 0xff]).send().await,
+        400,
+    );
+    assert_eq!(body["offset"], 1);
+    assert_problem(&client.post("/bytes").body(vec![0u8; 65]).send().await, 413);
+    assert_eq!(
+        client
+            .post("/bytes")
+            .body(vec![0u8; 64])
+            .send()
+            .await
+            .text(),
+        "64 bytes"
+    );
+}
