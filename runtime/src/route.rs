@@ -75,6 +75,14 @@ impl MethodSet {
     }
 }
 
+/// The position of `method` in the fixed order of [`MethodSet::iter`]; other methods sort last.
+pub(crate) fn method_rank(method: &Method) -> usize {
+    METHODS
+        .iter()
+        .position(|m| m == method)
+        .unwrap_or(METHODS.len())
+}
+
 impl std::fmt::Debug for MethodSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_set().entries(self.iter()).finish()

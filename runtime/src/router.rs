@@ -8,7 +8,7 @@ use http::{header, HeaderValue, Method, StatusCode};
 use crate::app::{AppShared, BuildError, Mount};
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
-use crate::route::{Route, RouteDef};
+use crate::route::{method_rank, Route, RouteDef};
 use crate::service::RouteFuture;
 use crate::Body;
 
@@ -195,10 +195,12 @@ fn escape_braces(prefix: &str) -> String {
 }
 
 fn allow_header<'a>(methods: impl Iterator<Item = &'a Method>) -> HeaderValue {
-    let mut names: Vec<&str> = methods.map(Method::as_str).collect();
-    if names.contains(&"GET") && !names.contains(&"HEAD") {
-        names.push("HEAD");
+    let mut methods: Vec<&Method> = methods.collect();
+    if methods.contains(&&Method::GET) && !methods.contains(&&Method::HEAD) {
+        methods.push(&Method::HEAD);
     }
+    methods.sort_by_key(|method| method_rank(method));
+    let names: Vec<&str> = methods.into_iter().map(Method::as_str).collect();
     HeaderValue::from_str(&names.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 

@@ -119,8 +119,13 @@ fn handle_fn(handler: &Handler, checked: &Checked) -> TokenStream {
         syn::ReturnType::Type(_, ty) => ty.span(),
         syn::ReturnType::Default => ident.span(),
     };
-    let respond = quote_spanned! {output_span=>
-        ::waypost::__private::into_response(#ident(#(#call_args),*).await)
+    // The output binding carries the return type's span, so that a type that
+    // is not a response is reported there and nowhere else.
+    let output = Ident::new("output", output_span);
+    let into_response = quote_spanned!(output_span=> ::waypost::__private::into_response(#output));
+    let respond = quote! {
+        let #output = #ident(#(#call_args),*).await;
+        #into_response
     };
     let (request, app, parts) = if extractors.is_empty() {
         (quote!(_request), quote!(_app), quote!())

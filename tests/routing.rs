@@ -1,0 +1,308 @@
+//! Routing: 404, 405 with Allow, HEAD, static-over-parameter, multi-method routes,
+//! mount prefixes, the route listing, and what `App::build` refuses.
+
+mod common;
+
+use common::assert_problem;
+use waypost::{
+    delete, get, head, options, patch, post, put, route, routes, App, BuildError, Method, State,
+    TestClient,
+};
+
+#[get("/users/me")]
+async fn me() -> &'static str {
+    "me"
+}
+
+#[get("/users/<id>")]
+async fn user(id: u64) -> String {
+    format!("user {id}")
+}
+
+#[delete("/users/<name>")]
+async fn delete_user(name: String) -> String {
+    format!("deleted {name}")
+}
+
+#[post("/users")]
+async fn create() -> &'static str {
+    "created"
+}
+
+#[put("/users/<id>")]
+async fn replace(id: u32) -> String {
+    format!("put {id}")
+}
+
+#[patch("/users/<id>")]
+async fn update(id: u32) -> String {
+    format!("patch {id}")
+}
+
+#[route("/items", method = "GET", method = "POST")]
+async fn items(method: Method) -> String {
+    format!("items via {method}")
+}
+
+#[head("/probe")]
+async fn probe_head() -> (waypost::StatusCode, [(&'static str, &'static str); 1], ()) {
+    (waypost::StatusCode::OK, [("x-probe", "head")], ())
+}
+
+#[get("/probe")]
+async fn probe_get() -> &'static str {
+    "probe body"
+}
+
+#[options("/probe")]
+async fn probe_options() -> ([(&'static str, &'static str); 1], ()) {
+    ([("allow", "GET, HEAD, OPTIONS")], ())
+}
+
+#[get("/")]
+async fn root() -> &'static str {
+    "root"
+}
+
+fn client() -> TestClient {
+    TestClient::new(App::new().mount(
+        "/",
+        routes![
+            me,
+            user,
+            delete_user,
+            create,
+            replace,
+            update,
+            items,
+            probe_head,
+            probe_get,
+            probe_options,
+            root
+        ],
+    ))
+}
+
+#[tokio::test]
+async fn unknown_path_is_404_problem() {
+    let body = assert_problem(&client().get("/nowhere").send().await, 404);
+    assert_eq!(body["instance"], "/nowhere");
+    assert!(body["detail"].as_str().unwrap().contains("/nowhere"));
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_with_allow() {
+    let response = client().post("/users/7").send().await;
+    let body = assert_problem(&response, 405);
+    assert_eq!(
+        response.header("allow"),
+        Some("GET, PUT, PATCH, DELETE, HEAD")
+    );
+    assert!(body["detail"].as_str().unwrap().contains("POST"));
+}
+
+#[tokio::test]
+async fn methods_are_routed_to_their_handlers() {
+    let client = client();
+    assert_eq!(client.get("/users/7").send().await.text(), "user 7");
+    assert_eq!(client.put("/users/7").send().await.text(), "put 7");
+    assert_eq!(client.patch("/users/7").send().await.text(), "patch 7");
+    // Same path shape, another parameter name, another method: both serve.
+    assert_eq!(
+        client.delete("/users/ada").send().await.text(),
+        "deleted ada"
+    );
+    assert_eq!(client.post("/users").send().await.text(), "created");
+}
+
+#[tokio::test]
+async fn static_segment_wins_over_parameter() {
+    assert_eq!(client().get("/users/me").send().await.text(), "me");
+}
+
+#[tokio::test]
+async fn route_attribute_serves_each_listed_method() {
+    let client = client();
+    assert_eq!(client.get("/items").send().await.text(), "items via GET");
+    assert_eq!(client.post("/items").send().await.text(), "items via POST");
+    let response = client.delete("/items").send().await;
+    assert_problem(&response, 405);
+    assert_eq!(response.header("allow"), Some("GET, POST, HEAD"));
+}
+
+#[tokio::test]
+async fn head_is_answered_by_get_without_body_but_with_its_length() {
+    let response = client().head("/users/12345").send().await;
+    assert_eq!(response.status(), 200);
+    assert!(response.bytes().is_empty());
+    assert_eq!(response.header("content-length"), Some("10"));
+    assert_eq!(response.content_type(), Some("text/plain; charset=utf-8"));
+}
+
+#[tokio::test]
+async fn explicit_head_and_options_handlers_take_precedence() {
+    let client = client();
+    let response = client.head("/probe").send().await;
+    assert_eq!(response.header("x-probe"), Some("head"));
+    let response = client.options("/probe").send().await;
+    assert_eq!(response.header("allow"), Some("GET, HEAD, OPTIONS"));
+}
+
+#[tokio::test]
+async fn root_route() {
+    assert_eq!(client().get("/").send().await.text(), "root");
+}
+
+#[tokio::test]
+async fn mount_prefixes_apply_to_every_route() {
+    let client = TestClient::new(
+        App::new()
+            .mount("/api/v1", routes![user, root])
+            .mount("/", routes![me]),
+    );
+    assert_eq!(client.get("/api/v1/users/3").send().await.text(), "user 3");
+    assert_eq!(client.get("/api/v1").send().await.text(), "root");
+    assert_eq!(client.get("/users/me").send().await.text(), "me");
+    assert_problem(&client.get("/users/3").send().await, 404);
+}
+
+#[test]
+fn routes_lists_method_path_handler_and_location() {
+    let app = App::new().mount("/api", routes![user, items]);
+    let table = app.routes().unwrap();
+    let rows: Vec<_> = table
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.handler.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("GET", "/api/users/<id>", "routing::user"),
+            ("GET", "/api/items", "routing::items"),
+            ("POST", "/api/items", "routing::items"),
+        ]
+    );
+    assert!(
+        table[0].location.starts_with("tests/routing.rs:"),
+        "{}",
+        table[0].location
+    );
+    let line: u32 = table[0]
+        .location
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(line, 17, "the line of #[get(\"/users/<id>\")]");
+    assert!(table[0]
+        .to_string()
+        .contains("/api/users/<id> -> routing::user"));
+}
+
+mod other {
+    #[waypost::get("/users/<name>")]
+    pub async fn user_by_name(name: String) -> String {
+        name
+    }
+}
+
+#[test]
+fn conflicts_across_route_lists_name_both_handlers_when_built() {
+    let error = App::new()
+        .mount("/", routes![user])
+        .mount("/", routes![other::user_by_name])
+        .build()
+        .err()
+        .expect("conflicting routes must not build");
+    match &error {
+        BuildError::Conflict {
+            method,
+            first,
+            second,
+            ..
+        } => {
+            assert_eq!(method, Method::GET);
+            assert!(
+                first.contains("routing::user") && first.contains("tests/routing.rs:17"),
+                "{first}"
+            );
+            assert!(second.contains("routing::other::user_by_name"), "{second}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let message = error.to_string();
+    assert!(
+        message.contains("/users/<name>") && message.contains("/users/<id>"),
+        "{message}"
+    );
+}
+
+#[test]
+fn conflicts_appear_once_prefixes_are_joined() {
+    mod nested {
+        #[waypost::get("/<id>")]
+        pub async fn by_id(id: u64) -> String {
+            id.to_string()
+        }
+    }
+    let error = App::new()
+        .mount("/", routes![user])
+        .mount("/users", routes![nested::by_id])
+        .build()
+        .err()
+        .expect("/users + /<id> collides with /users/<id>");
+    assert!(matches!(error, BuildError::Conflict { .. }), "{error}");
+    // Under another prefix they do not collide.
+    assert!(App::new()
+        .mount("/", routes![user])
+        .mount("/people", routes![nested::by_id])
+        .build()
+        .is_ok());
+}
+
+#[derive(Clone)]
+struct Db;
+
+#[get("/db")]
+async fn needs_db(State(_db): State<Db>) {}
+
+#[get("/maybe-db")]
+async fn maybe_db(_db: Option<State<Db>>) {}
+
+#[test]
+fn missing_state_is_reported_when_built_naming_handler_and_type() {
+    for routes in [routes![needs_db], routes![maybe_db]] {
+        let error = App::new()
+            .mount("/", routes)
+            .build()
+            .err()
+            .expect("no Db state");
+        match &error {
+            BuildError::MissingState {
+                handler, type_name, ..
+            } => {
+                assert!(handler.ends_with("_db"), "{handler}");
+                assert!(type_name.ends_with("Db"), "{type_name}");
+            }
+            other => panic!("expected missing state, got {other:?}"),
+        }
+        assert!(error.to_string().contains(".state("), "{error}");
+    }
+    assert!(App::new()
+        .mount("/", routes![needs_db])
+        .state(Db)
+        .build()
+        .is_ok());
+}
+
+#[test]
+fn invalid_prefixes_are_refused() {
+    for prefix in ["api", "/api/<id>", "/a//b"] {
+        let error = App::new().mount(prefix, routes![root]).build().err();
+        assert!(
+            matches!(error, Some(BuildError::InvalidPrefix { .. })),
+            "{prefix}: {error:?}"
+        );
+    }
+}
