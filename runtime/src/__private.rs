@@ -34,10 +34,14 @@ pub fn request_parts(request: http::Request<Body>, app: &Arc<AppShared>) -> Requ
 }
 
 /// Runs one extractor; the error is its rejection as a response.
-pub async fn extract<T: FromRequest>(parts: &mut RequestParts) -> Result<T, Response> {
-    T::from_request(parts)
-        .await
-        .map_err(IntoResponse::into_response)
+///
+/// Not an `async fn`: its `T: FromRequest` bound is then checked once, at the
+/// call, and a type that is not an extractor is reported once, at its argument.
+pub fn extract<'a, T: FromRequest + 'a>(
+    parts: &'a mut RequestParts,
+) -> impl std::future::Future<Output = Result<T, Response>> + Send + 'a {
+    let extraction = T::from_request(parts);
+    async move { extraction.await.map_err(IntoResponse::into_response) }
 }
 
 /// Converts a handler's return value; its span points at the return type.

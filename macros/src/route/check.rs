@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 use syn::LitStr;
 
 use super::attr::{MethodAttr, RouteAttr, KNOWN_METHODS};
+use super::expand::unraw;
 use super::handler::Handler;
 use crate::diagnostics::Diagnostics;
 use crate::path::PathPattern;
@@ -42,10 +43,11 @@ pub(crate) fn check(
 
     let mut param_of_arg = vec![None; handler.args.len()];
     for (index, (name, range)) in pattern.params().enumerate() {
-        let bound = handler
-            .args
-            .iter()
-            .position(|arg| arg.binding.as_ref().is_some_and(|ident| ident == name));
+        let bound = handler.args.iter().position(|arg| {
+            arg.binding
+                .as_ref()
+                .is_some_and(|ident| unraw(ident) == name)
+        });
         match bound {
             Some(arg) => param_of_arg[arg] = Some(index),
             None => {

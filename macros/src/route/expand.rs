@@ -2,7 +2,7 @@
 //! that carries its route descriptor and the generated request-to-call shim.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use super::attr::RouteAttr;
@@ -13,7 +13,7 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
     let function = &handler.function;
     let ident = handler.ident();
     let vis = &function.vis;
-    let name = ident.to_string().trim_start_matches("r#").to_owned();
+    let name = unraw(ident);
     let path = route.path.value();
     let shape = checked.pattern.shape();
     let router_path = checked.pattern.router_path();
@@ -71,39 +71,50 @@ fn method_set(methods: &[String]) -> TokenStream {
     sets.fold(first, |set, next| quote!(#set.union(#next)))
 }
 
+/// A local variable of generated code. Mixed-site hygiene keeps it apart
+/// from the user's names: a handler called `parts` or a parameter named like
+/// its handler cannot be shadowed by, or shadow, what the shim declares.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
 /// The shim: path parameters are parsed before the future is created (they
 /// borrow the request path); extractors and the call run inside it.
 fn handle_fn(handler: &Handler, checked: &Checked) -> TokenStream {
     let ident = handler.ident();
-    let mut params = Vec::new();
+    let (request, params, app, parts) = (
+        local("request"),
+        local("params"),
+        local("app"),
+        local("parts"),
+    );
+    let mut parse_params = Vec::new();
     let mut extractors = Vec::new();
     let mut call_args = Vec::new();
     for (position, arg) in handler.args.iter().enumerate() {
         let ty = &arg.ty;
+        let var = local(&format!("arg_{position}"));
         match checked.param_of_arg[position] {
             Some(index) => {
                 let binding = arg
                     .binding
                     .as_ref()
                     .expect("a parameter binds an identifier");
-                let var = format_ident!("{}", binding.to_string().trim_start_matches("r#"));
-                let name = var.to_string();
+                let name = unraw(binding);
                 let type_name = type_name(ty);
                 let parse = quote_spanned! {ty.span()=>
-                    ::waypost::__private::path_param::<#ty>(params, #index, #name, #type_name)
+                    ::waypost::__private::path_param::<#ty>(#params, #index, #name, #type_name)
                 };
-                params.push(quote! {
+                parse_params.push(quote! {
                     let #var = match #parse {
                         ::core::result::Result::Ok(value) => value,
                         ::core::result::Result::Err(response) => return ::waypost::__private::ready(response),
                     };
                 });
-                call_args.push(var);
             }
             None => {
-                let var = format_ident!("arg_{}", position);
                 let extract = quote_spanned! {ty.span()=>
-                    ::waypost::__private::extract::<#ty>(&mut parts)
+                    ::waypost::__private::extract::<#ty>(&mut #parts)
                 };
                 extractors.push(quote! {
                     let #var = match #extract.await {
@@ -111,47 +122,43 @@ fn handle_fn(handler: &Handler, checked: &Checked) -> TokenStream {
                         ::core::result::Result::Err(response) => return response,
                     };
                 });
-                call_args.push(var);
             }
         }
+        call_args.push(var);
     }
-    let output_span = match &handler.function.sig.output {
-        syn::ReturnType::Type(_, ty) => ty.span(),
-        syn::ReturnType::Default => ident.span(),
+    // Naming the return type in the call makes a type that is not a response
+    // fail there, at the return type. `impl Trait` cannot be named: it is
+    // checked without the turbofish.
+    let output = local("output");
+    let into_response = match &handler.function.sig.output {
+        syn::ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+            quote_spanned!(ty.span()=> ::waypost::__private::into_response::<#ty>(#output))
+        }
+        _ => quote!(::waypost::__private::into_response(#output)),
     };
-    // The output binding carries the return type's span, so that a type that
-    // is not a response is reported there and nowhere else.
-    let output = Ident::new("output", output_span);
-    let into_response = quote_spanned!(output_span=> ::waypost::__private::into_response(#output));
-    let respond = quote! {
-        let #output = #ident(#(#call_args),*).await;
-        #into_response
-    };
-    let (request, app, parts) = if extractors.is_empty() {
-        (quote!(_request), quote!(_app), quote!())
+    let build_parts = if extractors.is_empty() {
+        quote!(let _ = (#request, #app);)
     } else {
-        (
-            quote!(request),
-            quote!(app),
-            quote!(let mut parts = ::waypost::__private::request_parts(request, app);),
-        )
+        quote!(let mut #parts = ::waypost::__private::request_parts(#request, #app);)
     };
-    let params_arg = if params.is_empty() {
-        quote!(_params)
+    let ignore_params = if parse_params.is_empty() {
+        quote!(let _ = #params;)
     } else {
-        quote!(params)
+        quote!()
     };
     quote! {
         fn handle(
             #request: ::waypost::__private::Request,
-            #params_arg: &::waypost::__private::Params<'_, '_>,
+            #params: &::waypost::__private::Params<'_, '_>,
             #app: &::waypost::__private::Arc<::waypost::__private::AppShared>,
         ) -> ::waypost::__private::HandlerFuture {
-            #(#params)*
-            #parts
+            #ignore_params
+            #(#parse_params)*
+            #build_parts
             ::waypost::__private::Box::pin(async move {
                 #(#extractors)*
-                #respond
+                let #output = #ident(#(#call_args),*).await;
+                #into_response
             })
         }
     }
@@ -176,9 +183,12 @@ fn required_state_fn(handler: &Handler, checked: &Checked) -> TokenStream {
     } else {
         quote!(needs)
     };
+    let calls = types.iter().map(|ty| {
+        quote_spanned!(ty.span()=> <#ty as ::waypost::__private::FromRequest>::required_state(needs);)
+    });
     quote! {
         fn required_state(#needs: &mut ::waypost::__private::StateNeeds) {
-            #(<#types as ::waypost::__private::FromRequest>::required_state(needs);)*
+            #(#calls)*
         }
     }
 }
@@ -221,4 +231,13 @@ fn type_name(ty: &syn::Type) -> String {
         out.push(c);
     }
     out
+}
+
+/// The identifier as users name it in paths and messages: `type` for `r#type`.
+pub(crate) fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(name) => name.to_owned(),
+        None => text,
+    }
 }

@@ -1,0 +1,4 @@
+#[waypost::route("/items", method = "GET", method = "GET")]
+async fn items() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::get("/users//posts")]
+async fn posts() {}
+
+fn main() {}

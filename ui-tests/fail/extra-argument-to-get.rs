@@ -1,0 +1,4 @@
+#[waypost::get("/items", method = "POST")]
+async fn items() {}
+
+fn main() {}

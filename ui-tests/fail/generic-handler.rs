@@ -1,0 +1,6 @@
+#[waypost::get("/")]
+async fn index<T: Default>() -> &'static str {
+    "hello"
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::route("/items", method = "get")]
+async fn items() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::get]
+async fn items() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[waypost::get("/")]
+fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::get("/users/<user-id>")]
+async fn user() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::get(items)]
+async fn items() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::get("users")]
+async fn users() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::get("/search?q=<q>")]
+async fn search() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::route("/items")]
+async fn items() {}
+
+fn main() {}

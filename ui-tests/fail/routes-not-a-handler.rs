@@ -1,0 +1,5 @@
+async fn plain() {}
+
+fn main() {
+    let _ = waypost::routes![plain];
+}

@@ -1,0 +1,4 @@
+#[waypost::route("/items", method = "FETCH")]
+async fn items() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[waypost::route("/items", methods = "GET")]
+async fn items() {}
+
+fn main() {}
