@@ -193,6 +193,10 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
+const TWO_BODY_EXTRACTORS: &str = "a handler can read the request body only once: \
+    this argument and an earlier one both consume it; keep one \
+    (for example `Bytes`, `String`, `Json<T>` or `Form<T>`)";
+
 /// Fails compilation if a handler has two arguments that read the body.
 #[doc(hidden)]
 pub const fn assert_single_body(earlier: &[bool], this: bool) {
@@ -202,7 +206,7 @@ pub const fn assert_single_body(earlier: &[bool], this: bool) {
     let mut i = 0;
     while i < earlier.len() {
         if earlier[i] {
-            panic!("a handler can read the request body only once: this argument and an earlier one both consume it; keep one (for example `Bytes`, `String`, `Json<T>` or `Form<T>`)");
+            panic!("{}", TWO_BODY_EXTRACTORS);
         }
         i += 1;
     }

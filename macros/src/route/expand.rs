@@ -23,8 +23,8 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
          paths that differ only in parameter names collide: change the path or the method, or remove one of them",
         checked.methods.join(", "),
     );
-    let handle = handle_fn(handler, checked);
-    let required_state = required_state_fn(handler, checked);
+    let handle = handle_closure(handler, checked);
+    let required_state = required_state_closure(handler, checked);
     let body_checks = single_body_checks(handler, checked);
 
     quote! {
@@ -35,8 +35,11 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
         #vis struct #ident {}
 
         impl #ident {
+            // One body for everything that names the argument types, so that
+            // rustc reports a type that is not an extractor once.
             #[doc(hidden)]
-            pub const ROUTE: ::waypost::__private::Route =
+            pub const ROUTE: ::waypost::__private::Route = {
+                #body_checks
                 ::waypost::__private::Route::new(::waypost::__private::RouteDef {
                     methods: #methods,
                     path: #path,
@@ -47,16 +50,15 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
                     file: ::core::file!(),
                     line: ::core::line!(),
                     conflict_message: #conflict_message,
-                    handler: Self::handle,
-                    required_state: Self::required_state,
-                });
-
-            #handle
-
-            #required_state
+                    handler: #handle,
+                    required_state: #required_state,
+                })
+            };
         }
 
-        #body_checks
+        // Evaluates the descriptor even if no `routes![]` names the handler,
+        // so that its compile-time checks always run.
+        const _: ::waypost::__private::Route = #ident::ROUTE;
     }
 }
 
@@ -80,7 +82,7 @@ fn local(name: &str) -> Ident {
 
 /// The shim: path parameters are parsed before the future is created (they
 /// borrow the request path); extractors and the call run inside it.
-fn handle_fn(handler: &Handler, checked: &Checked) -> TokenStream {
+fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     let ident = handler.ident();
     let (request, params, app, parts) = (
         local("request"),
@@ -114,10 +116,10 @@ fn handle_fn(handler: &Handler, checked: &Checked) -> TokenStream {
             }
             None => {
                 let extract = quote_spanned! {ty.span()=>
-                    ::waypost::__private::extract::<#ty>(&mut #parts)
+                    ::waypost::__private::extract::<#ty>(&mut #parts).await
                 };
                 extractors.push(quote! {
-                    let #var = match #extract.await {
+                    let #var = match #extract {
                         ::core::result::Result::Ok(value) => value,
                         ::core::result::Result::Err(response) => return response,
                     };
@@ -147,11 +149,10 @@ fn handle_fn(handler: &Handler, checked: &Checked) -> TokenStream {
         quote!()
     };
     quote! {
-        fn handle(
-            #request: ::waypost::__private::Request,
-            #params: &::waypost::__private::Params<'_, '_>,
-            #app: &::waypost::__private::Arc<::waypost::__private::AppShared>,
-        ) -> ::waypost::__private::HandlerFuture {
+        |#request: ::waypost::__private::Request,
+         #params: &::waypost::__private::Params<'_, '_>,
+         #app: &::waypost::__private::Arc<::waypost::__private::AppShared>|
+         -> ::waypost::__private::HandlerFuture {
             #ignore_params
             #(#parse_params)*
             #build_parts
@@ -176,7 +177,7 @@ fn extractor_types<'a>(
         .map(|(arg, _)| &arg.ty)
 }
 
-fn required_state_fn(handler: &Handler, checked: &Checked) -> TokenStream {
+fn required_state_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     let types: Vec<_> = extractor_types(handler, checked).collect();
     let needs = if types.is_empty() {
         quote!(_needs)
@@ -187,7 +188,7 @@ fn required_state_fn(handler: &Handler, checked: &Checked) -> TokenStream {
         quote_spanned!(ty.span()=> <#ty as ::waypost::__private::FromRequest>::required_state(needs);)
     });
     quote! {
-        fn required_state(#needs: &mut ::waypost::__private::StateNeeds) {
+        |#needs: &mut ::waypost::__private::StateNeeds| {
             #(#calls)*
         }
     }
@@ -206,12 +207,7 @@ fn single_body_checks(handler: &Handler, checked: &Checked) -> TokenStream {
             ::waypost::__private::assert_single_body(&[#(#earlier),*], #this);
         }
     });
-    if types.len() < 2 {
-        return quote!();
-    }
-    quote! {
-        const _: () = { #(#checks)* };
-    }
+    quote! { #(#checks)* }
 }
 
 /// The type as the user wrote it, compact (`Vec<u8>`, not `Vec < u8 >`), for error messages.
