@@ -8,6 +8,8 @@ mod diagnostics;
 mod path;
 mod route;
 mod routes;
+#[cfg(test)]
+mod snapshot_tests;
 
 use proc_macro::TokenStream;
 use route::MethodAttr;

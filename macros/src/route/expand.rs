@@ -25,7 +25,26 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
     );
     let handle = handle_closure(handler, checked);
     let required_state = required_state_closure(handler, checked);
-    let body_checks = single_body_checks(handler, checked);
+
+    let descriptor = quote! {
+        ::waypost::__private::Route::new(::waypost::__private::RouteDef {
+            methods: #methods,
+            path: #path,
+            shape: #shape,
+            router_path: #router_path,
+            handler_name: #name,
+            module_path: ::core::module_path!(),
+            file: ::core::file!(),
+            line: ::core::line!(),
+            conflict_message: #conflict_message,
+            handler: #handle,
+            required_state: #required_state,
+        })
+    };
+    let descriptor = match single_body_checks(handler, checked) {
+        Some(checks) => quote!({ #checks #descriptor }),
+        None => descriptor,
+    };
 
     quote! {
         #function
@@ -38,22 +57,7 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
             // One body for everything that names the argument types, so that
             // rustc reports a type that is not an extractor once.
             #[doc(hidden)]
-            pub const ROUTE: ::waypost::__private::Route = {
-                #body_checks
-                ::waypost::__private::Route::new(::waypost::__private::RouteDef {
-                    methods: #methods,
-                    path: #path,
-                    shape: #shape,
-                    router_path: #router_path,
-                    handler_name: #name,
-                    module_path: ::core::module_path!(),
-                    file: ::core::file!(),
-                    line: ::core::line!(),
-                    conflict_message: #conflict_message,
-                    handler: #handle,
-                    required_state: #required_state,
-                })
-            };
+            pub const ROUTE: ::waypost::__private::Route = #descriptor;
         }
 
         // Evaluates the descriptor even if no `routes![]` names the handler,
@@ -196,7 +200,7 @@ fn required_state_closure(handler: &Handler, checked: &Checked) -> TokenStream {
 
 /// One `const` check per extractor after the first: it fails to compile, at
 /// that argument, if it and an earlier one both read the body.
-fn single_body_checks(handler: &Handler, checked: &Checked) -> TokenStream {
+fn single_body_checks(handler: &Handler, checked: &Checked) -> Option<TokenStream> {
     let types: Vec<_> = extractor_types(handler, checked).collect();
     let consumes =
         |ty: &syn::Type| quote!(<#ty as ::waypost::__private::FromRequest>::CONSUMES_BODY);
@@ -207,7 +211,7 @@ fn single_body_checks(handler: &Handler, checked: &Checked) -> TokenStream {
             ::waypost::__private::assert_single_body(&[#(#earlier),*], #this);
         }
     });
-    quote! { #(#checks)* }
+    (types.len() > 1).then(|| quote! { #(#checks)* })
 }
 
 /// The type as the user wrote it, compact (`Vec<u8>`, not `Vec < u8 >`), for error messages.
