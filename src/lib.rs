@@ -17,3 +17,8 @@
 
 pub use waypost_macros::{delete, get, head, options, patch, post, put, route, routes};
 pub use waypost_runtime::*;
+
+/// The README's examples, compiled as doc tests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
