@@ -143,8 +143,33 @@ impl Router {
             .flat_map(|node| node.endpoints.iter().map(|(_, route)| route))
     }
 
-    /// Finds the handler for a request and starts it. One matchit lookup, one
-    /// short scan of the path's methods, one call.
+    /// Finds what answers `method` on `path`: one matchit lookup, then a
+    /// short scan of that path's methods (HEAD falls back to GET).
+    pub(crate) fn resolve<'r, 'p>(&'r self, method: &Method, path: &'p str) -> Resolution<'r, 'p> {
+        let Ok(found) = self.paths.at(path) else {
+            return Resolution::NotFound;
+        };
+        let node = &self.nodes[*found.value];
+        if let Some(route) = node.find(method) {
+            return Resolution::Route {
+                route,
+                params: found.params,
+                head_of_get: false,
+            };
+        }
+        if method == Method::HEAD {
+            if let Some(route) = node.find(&Method::GET) {
+                return Resolution::Route {
+                    route,
+                    params: found.params,
+                    head_of_get: true,
+                };
+            }
+        }
+        Resolution::MethodNotAllowed { allow: &node.allow }
+    }
+
+    /// Finds the handler for a request and starts it.
     pub(crate) fn dispatch(
         &self,
         request: http::Request<Body>,
@@ -153,22 +178,39 @@ impl Router {
         // `Uri` is reference-counted: this clone frees the request to move
         // into the handler while the matched params borrow the path.
         let uri = request.uri().clone();
-        let Ok(found) = self.paths.at(uri.path()) else {
-            return RouteFuture::ready(not_found(uri.path()));
-        };
-        let node = &self.nodes[*found.value];
-        let method = request.method();
-        if let Some(route) = node.find(method) {
-            return RouteFuture::handler((route.def().handler)(request, &found.params, app));
-        }
-        if method == Method::HEAD {
-            if let Some(route) = node.find(&Method::GET) {
-                let future = (route.def().handler)(request, &found.params, app);
-                return RouteFuture::head(future);
+        match self.resolve(request.method(), uri.path()) {
+            Resolution::Route {
+                route,
+                params,
+                head_of_get,
+            } => {
+                let future = (route.def().handler)(request, &params, app);
+                if head_of_get {
+                    RouteFuture::head(future)
+                } else {
+                    RouteFuture::handler(future)
+                }
             }
+            Resolution::MethodNotAllowed { allow } => {
+                RouteFuture::ready(method_not_allowed(request.method(), uri.path(), allow))
+            }
+            Resolution::NotFound => RouteFuture::ready(not_found(uri.path())),
         }
-        RouteFuture::ready(method_not_allowed(method, uri.path(), &node.allow))
     }
+}
+
+/// What the router found for a method and path.
+pub(crate) enum Resolution<'r, 'p> {
+    /// A route answers; `head_of_get` when a GET route answers a HEAD request.
+    Route {
+        route: &'r Route,
+        params: matchit::Params<'r, 'p>,
+        head_of_get: bool,
+    },
+    /// The path exists, the method does not.
+    MethodNotAllowed { allow: &'r HeaderValue },
+    /// No route has this path.
+    NotFound,
 }
 
 fn describe(def: &RouteDef) -> String {

@@ -16,8 +16,8 @@ use tracing::Instrument;
 
 use crate::app::AppShared;
 use crate::response::Response;
-use crate::route::HandlerFuture;
-use crate::router::RouteInfo;
+use crate::route::{HandlerFuture, Route};
+use crate::router::{Resolution, RouteInfo};
 use crate::Body;
 
 /// A built app: cheap to clone, answers requests.
@@ -45,6 +45,26 @@ impl AppService {
     /// The route table.
     pub fn routes(&self) -> &[RouteInfo] {
         self.shared.router.table()
+    }
+
+    /// The route that answers `method` on `path`, as a request would find it
+    /// (HEAD falls back to GET); `None` for a 404 or a 405.
+    ///
+    /// ```
+    /// use waypost::{get, routes, App, Method};
+    /// #[get("/users/<id>")]
+    /// async fn user(id: u64) -> String { id.to_string() }
+    ///
+    /// let app = App::new().mount("/", routes![user]).build().unwrap();
+    /// let route = app.route_for(&Method::GET, "/users/7").unwrap();
+    /// assert_eq!(route.handler_name(), "user");
+    /// assert!(app.route_for(&Method::POST, "/users/7").is_none());
+    /// ```
+    pub fn route_for(&self, method: &http::Method, path: &str) -> Option<&Route> {
+        match self.shared.router.resolve(method, path) {
+            Resolution::Route { route, .. } => Some(route),
+            _ => None,
+        }
     }
 }
 
