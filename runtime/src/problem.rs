@@ -2,11 +2,11 @@
 
 use std::borrow::Cow;
 
-use http::{header, HeaderValue, StatusCode};
+use http::StatusCode;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::response::{IntoResponse, Response};
+use crate::response::{with_content_type, IntoResponse, Response, APPLICATION_PROBLEM_JSON};
 use crate::Body;
 
 /// The media type of a problem details body.
@@ -163,11 +163,8 @@ impl From<StatusCode> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        let mut response = Response::new(Body::from(body));
+        let mut response = with_content_type(Body::from(body), APPLICATION_PROBLEM_JSON);
         *response.status_mut() = self.status;
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         response
     }
 }

@@ -1,8 +1,9 @@
 //! The raw body: `Bytes` and `String`, read with the app's size limit.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{header, StatusCode};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body::Body as _;
+use http_body_util::BodyExt;
 
 use super::{FromRequest, RequestParts};
 use crate::problem::Problem;
@@ -58,20 +59,60 @@ impl IntoResponse for BodyRejection {
 /// not the client declared a `Content-Length`.
 pub(crate) async fn read_body(req: &mut RequestParts) -> Result<Bytes, BodyRejection> {
     let limit = req.body_limit();
-    let declared = req
-        .head()
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
+    let mut body = req.take_body().ok_or(BodyRejection::AlreadyTaken)?;
+    // hyper reports a declared `Content-Length` as the body's size hint:
+    // a body declared too large is refused before a byte of it is read.
+    if body.size_hint().lower() > limit as u64 {
         return Err(BodyRejection::TooLarge { limit });
     }
-    let body = req.take_body().ok_or(BodyRejection::AlreadyTaken)?;
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => Err(BodyRejection::TooLarge { limit }),
-        Err(error) => Err(BodyRejection::Read(error.to_string())),
+    let mut collected = Collected::Empty;
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| BodyRejection::Read(error.to_string()))?;
+        // Trailers carry no body bytes.
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total += data.len();
+        if total > limit {
+            return Err(BodyRejection::TooLarge { limit });
+        }
+        collected = collected.push(data);
+    }
+    Ok(collected.into_bytes())
+}
+
+/// The bytes of a body so far. A body that arrives in one frame (most do)
+/// is kept as that frame, without a copy.
+enum Collected {
+    Empty,
+    One(Bytes),
+    Many(BytesMut),
+}
+
+impl Collected {
+    fn push(self, data: Bytes) -> Collected {
+        match self {
+            Collected::Empty => Collected::One(data),
+            Collected::One(first) => {
+                let mut buffer = BytesMut::with_capacity(first.len() + data.len());
+                buffer.extend_from_slice(&first);
+                buffer.extend_from_slice(&data);
+                Collected::Many(buffer)
+            }
+            Collected::Many(mut buffer) => {
+                buffer.extend_from_slice(&data);
+                Collected::Many(buffer)
+            }
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Collected::Empty => Bytes::new(),
+            Collected::One(bytes) => bytes,
+            Collected::Many(buffer) => buffer.freeze(),
+        }
     }
 }
 
@@ -123,22 +164,22 @@ impl FromRequest for String {
     }
 }
 
-/// Whether the request's `Content-Type` essence is `expected`, or for JSON any `+json` suffix type.
+/// Whether the request's `Content-Type` essence (before any `;`) is
+/// `expected`, or ends with `suffix` (`+json`), ignoring ASCII case.
 pub(crate) fn content_type_is(req: &RequestParts, expected: &str, suffix: Option<&str>) -> bool {
-    let Some(value) = req
-        .head()
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(value) = req.head().headers.get(header::CONTENT_TYPE) else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    essence.eq_ignore_ascii_case(expected)
+    let value = value.as_bytes();
+    let essence = match value.iter().position(|&byte| byte == b';') {
+        Some(end) => &value[..end],
+        None => value,
+    }
+    .trim_ascii();
+    essence.eq_ignore_ascii_case(expected.as_bytes())
         || suffix.is_some_and(|suffix| {
             essence.len() > suffix.len()
-                && essence.is_char_boundary(essence.len() - suffix.len())
-                && essence[essence.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+                && essence[essence.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
         })
 }
 

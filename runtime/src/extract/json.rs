@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
 use super::{BodyRejection, FromRequest, RequestParts};
 use crate::problem::Problem;
-use crate::response::{with_content_type, IntoResponse, Response};
+use crate::response::{with_content_type, IntoResponse, Response, APPLICATION_JSON};
 use crate::Body;
 
 /// A JSON body: as an argument it parses the request body into `T`; as a
@@ -118,17 +118,32 @@ impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
     }
 }
 
+/// Parses without path tracking first; only a body that fails is parsed
+/// again with `serde_path_to_error`, to name the offending field.
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(explain_json_error::<T>(bytes)),
+    }
+}
+
+fn explain_json_error<T: DeserializeOwned>(bytes: &[u8]) -> JsonRejection {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        json_rejection(error.into_inner(), path)
-    })?;
-    // Trailing bytes after the value make the document malformed.
-    deserializer
-        .end()
-        .map_err(|error| json_rejection(error, ".".into()))?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(error) => {
+            let path = error.path().to_string();
+            json_rejection(error.into_inner(), path)
+        }
+        // The value parsed: the fault is what follows it.
+        Ok(_) => match deserializer.end() {
+            Err(error) => json_rejection(error, ".".into()),
+            Ok(()) => JsonRejection::Syntax {
+                line: 1,
+                column: 1,
+                message: "invalid JSON".into(),
+            },
+        },
+    }
 }
 
 fn json_rejection(error: serde_json::Error, path: String) -> JsonRejection {
@@ -158,7 +173,7 @@ fn strip_position(error: &serde_json::Error) -> String {
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
-            Ok(bytes) => with_content_type(Body::from(bytes), "application/json"),
+            Ok(bytes) => with_content_type(Body::from(bytes), APPLICATION_JSON),
             Err(error) => {
                 tracing::error!(%error, "failed to serialize a JSON response");
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR)

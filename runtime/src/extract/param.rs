@@ -104,13 +104,18 @@ pub(crate) fn parse_param<T: FromParam>(
         value,
         reason,
     };
-    let decoded: Cow<'_, str> = percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map_err(|_| {
-            rejection(
-                raw.to_owned(),
-                "not valid UTF-8 once percent-decoded".into(),
-            )
-        })?;
+    // Most segments hold no escape: they are already the decoded text.
+    let decoded: Cow<'_, str> = if raw.contains('%') {
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| {
+                rejection(
+                    raw.to_owned(),
+                    "not valid UTF-8 once percent-decoded".into(),
+                )
+            })?
+    } else {
+        Cow::Borrowed(raw)
+    };
     T::from_param(&decoded).map_err(|error| rejection(decoded.into_owned(), error.to_string()))
 }

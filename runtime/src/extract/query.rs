@@ -50,9 +50,15 @@ impl IntoResponse for QueryRejection {
 pub(crate) fn deserialize_urlencoded<T: DeserializeOwned>(
     text: &[u8],
 ) -> Result<T, (String, String)> {
+    // The plain parse first; path tracking only to explain a failure.
+    if let Ok(value) = serde_urlencoded::from_bytes(text) {
+        return Ok(value);
+    }
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text));
-    serde_path_to_error::deserialize(deserializer)
-        .map_err(|error| (error.path().to_string(), error.into_inner().to_string()))
+    match serde_path_to_error::deserialize::<_, T>(deserializer) {
+        Err(error) => Err((error.path().to_string(), error.into_inner().to_string())),
+        Ok(_) => Err((".".into(), "invalid form data".into())),
+    }
 }
 
 impl<T: DeserializeOwned + Send> FromRequest for Query<T> {

@@ -1,6 +1,6 @@
 //! HTML responses.
 
-use super::{with_content_type, IntoResponse, Response};
+use super::{with_content_type, IntoResponse, Response, TEXT_HTML};
 use crate::Body;
 
 /// An HTML response body, sent as `text/html; charset=utf-8`.
@@ -22,6 +22,6 @@ impl<T> std::ops::Deref for Html<T> {
 
 impl<T: Into<Body>> IntoResponse for Html<T> {
     fn into_response(self) -> Response {
-        with_content_type(self.0.into(), "text/html; charset=utf-8")
+        with_content_type(self.0.into(), TEXT_HTML)
     }
 }

@@ -61,16 +61,22 @@ impl IntoResponse for InvalidHeader {
     }
 }
 
-pub(crate) fn with_content_type(body: Body, content_type: &'static str) -> Response {
+/// A response with a body and its content type. Content types are `const`
+/// header values: validated at compile time, copied per response.
+pub(crate) fn with_content_type(body: Body, content_type: HeaderValue) -> Response {
     let mut response = Response::new(body);
     response
         .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        .insert(header::CONTENT_TYPE, content_type);
     response
 }
 
-const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
-const OCTET_STREAM: &str = "application/octet-stream";
+pub(crate) const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+pub(crate) const TEXT_HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+pub(crate) const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+pub(crate) const APPLICATION_PROBLEM_JSON: HeaderValue =
+    HeaderValue::from_static(crate::problem::PROBLEM_JSON);
+const OCTET_STREAM: HeaderValue = HeaderValue::from_static("application/octet-stream");
 
 impl IntoResponse for Response {
     fn into_response(self) -> Response {
