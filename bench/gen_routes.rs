@@ -1,5 +1,6 @@
 //! Generates each framework's route table from `bench/routes.txt`, so that
-//! every server carries exactly the same routes.
+//! every server carries exactly the same routes. Each server's `build.rs`
+//! includes this file and calls `generate` with the table it needs.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ struct Route {
 /// The measured endpoints have hand-written handlers in each server.
 const MEASURED: [&str; 4] = ["/plaintext", "/json", "/echo", "/users/{id}"];
 
-fn main() {
+pub fn generate(which: &str) {
     let table = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../routes.txt");
     println!("cargo:rerun-if-changed={}", table.display());
     let text = std::fs::read_to_string(&table).expect("read routes.txt");
@@ -34,10 +35,14 @@ fn main() {
     let generic: Vec<&Route> = routes.iter().filter(|r| !MEASURED.contains(&r.path.as_str())).collect();
 
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    std::fs::write(out.join("waypost_routes.rs"), waypost(&generic)).unwrap();
-    std::fs::write(out.join("axum_routes.rs"), axum(&generic)).unwrap();
-    std::fs::write(out.join("actix_routes.rs"), actix(&generic)).unwrap();
-    std::fs::write(out.join("all_paths.rs"), all_paths(&routes)).unwrap();
+    let code = match which {
+        "waypost" => waypost(&generic),
+        "axum" => axum(&generic),
+        "actix" => actix(&generic),
+        "paths" => all_paths(&routes),
+        other => panic!("no route table for {other}"),
+    };
+    std::fs::write(out.join(format!("{which}_routes.rs")), code).unwrap();
 }
 
 fn waypost(routes: &[&Route]) -> String {

@@ -1,0 +1,6 @@
+#[path = "../gen_routes.rs"]
+mod gen_routes;
+
+fn main() {
+    gen_routes::generate("actix");
+}
