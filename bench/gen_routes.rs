@@ -29,10 +29,17 @@ pub fn generate(which: &str) {
                 .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
                 .map(str::to_owned)
                 .collect();
-            Route { method: method.to_owned(), path: path.to_owned(), params }
+            Route {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                params,
+            }
         })
         .collect();
-    let generic: Vec<&Route> = routes.iter().filter(|r| !MEASURED.contains(&r.path.as_str())).collect();
+    let generic: Vec<&Route> = routes
+        .iter()
+        .filter(|r| !MEASURED.contains(&r.path.as_str()))
+        .collect();
 
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let code = match which {
@@ -50,8 +57,16 @@ fn waypost(routes: &[&Route]) -> String {
     let mut names = Vec::new();
     for (i, route) in routes.iter().enumerate() {
         let path = route.path.replace('{', "<").replace('}', ">");
-        let args: Vec<String> = route.params.iter().map(|p| format!("{p}: String")).collect();
-        let uses: Vec<String> = route.params.iter().map(|p| format!("let _ = {p};")).collect();
+        let args: Vec<String> = route
+            .params
+            .iter()
+            .map(|p| format!("{p}: String"))
+            .collect();
+        let uses: Vec<String> = route
+            .params
+            .iter()
+            .map(|p| format!("let _ = {p};"))
+            .collect();
         writeln!(
             code,
             "#[waypost::route(\"{path}\", method = \"{}\")]\nasync fn route_{i}({}) -> &'static str {{ {} \"{}\" }}",
@@ -63,12 +78,18 @@ fn waypost(routes: &[&Route]) -> String {
         .unwrap();
         names.push(format!("route_{i}"));
     }
-    writeln!(code, "pub fn github_routes() -> &'static [waypost::Route] {{ waypost::routes![{}] }}", names.join(", ")).unwrap();
+    writeln!(
+        code,
+        "pub fn github_routes() -> &'static [waypost::Route] {{ waypost::routes![{}] }}",
+        names.join(", ")
+    )
+    .unwrap();
     code
 }
 
 fn axum(routes: &[&Route]) -> String {
-    let mut code = String::from("pub fn github_routes(router: axum::Router) -> axum::Router {\n    router\n");
+    let mut code =
+        String::from("pub fn github_routes(router: axum::Router) -> axum::Router {\n    router\n");
     for route in routes {
         let method = route.method.to_lowercase();
         writeln!(
@@ -83,7 +104,8 @@ fn axum(routes: &[&Route]) -> String {
 }
 
 fn actix(routes: &[&Route]) -> String {
-    let mut code = String::from("pub fn github_routes(config: &mut actix_web::web::ServiceConfig) {\n");
+    let mut code =
+        String::from("pub fn github_routes(config: &mut actix_web::web::ServiceConfig) {\n");
     for route in routes {
         let method = route.method.to_lowercase();
         writeln!(
@@ -104,9 +126,22 @@ fn all_paths(routes: &[Route]) -> String {
         let concrete: Vec<String> = route
             .path
             .split('/')
-            .map(|s| if s.starts_with('{') { "42".to_owned() } else { s.to_owned() })
+            .map(|s| {
+                if s.starts_with('{') {
+                    "42".to_owned()
+                } else {
+                    s.to_owned()
+                }
+            })
             .collect();
-        writeln!(code, "    (\"{}\", \"{}\", \"{}\"),", route.method, route.path, concrete.join("/")).unwrap();
+        writeln!(
+            code,
+            "    (\"{}\", \"{}\", \"{}\"),",
+            route.method,
+            route.path,
+            concrete.join("/")
+        )
+        .unwrap();
     }
     code.push_str("];\n");
     code

@@ -45,6 +45,12 @@ ENDPOINTS = {
     "users/<id>": ("GET", "/users/42"),
     "echo": ("POST", "/echo"),
 }
+# Instruction counts also over HTTP/2 (prior knowledge), where a server speaks it.
+H2_ENDPOINT = "plaintext, HTTP/2"
+
+
+class Unsupported(Exception):
+    """The server does not speak the protocol asked for."""
 ENV = dict(os.environ, PORT=str(PORT), GOMAXPROCS="1")
 
 
@@ -101,7 +107,7 @@ def stop(process, exit_route=False):
 
 
 def h2load_args(endpoint, body_file):
-    method, path = ENDPOINTS[endpoint]
+    method, path = ENDPOINTS.get(endpoint, ("GET", "/plaintext"))
     args = []
     if method == "POST":
         args += ["-d", body_file, "-H", "content-type: application/json"]
@@ -127,8 +133,14 @@ def callgrind_once(command, endpoint, requests, body_file, workdir):
     process = start(command, wrapper)
     try:
         args, url = h2load_args(endpoint, body_file)
+        protocol = [] if endpoint == H2_ENDPOINT else ["--h1"]
         if requests:
-            run(["taskset", "-c", CLIENT_CPU, "h2load", "--h1", "-n", str(requests), "-c", "1", "-m", "1", *args, url])
+            report = run(["taskset", "-c", CLIENT_CPU, "h2load", *protocol, "-n", str(requests), "-c", "1", "-m", "1", *args, url])
+            succeeded = re.search(r"(\d+) succeeded", report)
+            if not succeeded or int(succeeded.group(1)) != requests:
+                if protocol == []:
+                    raise Unsupported(endpoint)
+                raise RuntimeError(f"h2load: not every request succeeded:\n{report}")
     finally:
         stop(process, exit_route=command[0].endswith("go-server"))
     text = out.read_text(errors="replace")
@@ -155,17 +167,27 @@ def instructions_per_request(command, endpoint, n, body_file, workdir, keep_prof
 
 # ---------------------------------------------------------------- load
 
-def wrk(endpoint, seconds, lua):
+def cpu_seconds(pid):
+    """User plus system CPU time the process has used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(endpoint, seconds, lua, pid):
+    """req/s, p50 and p99 latency (ms), and the server's CPU µs per request."""
     method, path = ENDPOINTS[endpoint]
     args = ["-s", lua] if method == "POST" else []
+    cpu_before = cpu_seconds(pid)
     out = run(["taskset", "-c", CLIENT_CPU, "wrk", "-t1", "-c64", f"-d{seconds}s", "--latency", *args,
                f"http://127.0.0.1:{PORT}{path}"])
+    cpu = cpu_seconds(pid) - cpu_before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"wrk saw {errors.group(1)} error responses on {endpoint}")
-    return rps, to_ms(latency["50"]), to_ms(latency["99"])
+    return rps, to_ms(latency["50"]), to_ms(latency["99"]), cpu * 1e6 / requests
 
 
 def to_ms(text):
@@ -356,18 +378,27 @@ def main():
         instr = {}
         profiles = BENCH / "target" / "profiles"
         profiles.mkdir(parents=True, exist_ok=True)
+        columns = [*ENDPOINTS, H2_ENDPOINT]
         for name, command in SERVERS.items():
-            for endpoint in ENDPOINTS:
+            for endpoint in columns:
                 keep = None
                 if options.profiles == endpoint:
                     keep = profiles / f"{name.split()[0]}.{endpoint.replace('/', '_')}.callgrind"
-                instr[name, endpoint] = instructions_per_request(command, endpoint, options.requests, str(body_file), workdir, keep)
+                try:
+                    instr[name, endpoint] = instructions_per_request(command, endpoint, options.requests, str(body_file), workdir, keep)
+                except Unsupported:
+                    instr[name, endpoint] = None
+                    log(f"   {name:12} {endpoint:11} n/a")
+                    continue
                 log(f"   {name:12} {endpoint:11} {instr[name, endpoint]:>9.0f} instr/request")
-        say(f"### Instructions per request (callgrind, user space; (Ir(2N) − Ir(N)) / N, N = {options.requests}, HTTP/1.1 keep-alive, one connection)\n")
-        say("| server | " + " | ".join(ENDPOINTS) + " |")
-        say("|---|" + "---|" * len(ENDPOINTS))
+        say(f"### Instructions per request (callgrind, user space; (Ir(2N) − Ir(N)) / N, N = {options.requests}, one keep-alive connection, HTTP/1.1 unless marked)\n")
+        say("| server | " + " | ".join(columns) + " |")
+        say("|---|" + "---|" * len(columns))
         for name in SERVERS:
-            cells = [f"{instr[name, e]:,.0f} ({ratio(instr[name, e], instr['hyper', e])})" for e in ENDPOINTS]
+            cells = [
+                "n/a (no h2c)" if instr[name, e] is None else f"{instr[name, e]:,.0f} ({ratio(instr[name, e], instr['hyper', e])})"
+                for e in columns
+            ]
             say(f"| {name} | " + " | ".join(cells) + " |")
         say("")
 
@@ -381,13 +412,13 @@ def main():
                 process = start(SERVERS[name])
                 try:
                     for endpoint in ENDPOINTS:
-                        samples.setdefault((name, endpoint), []).append(wrk(endpoint, options.seconds, str(lua)))
+                        samples.setdefault((name, endpoint), []).append(wrk(endpoint, options.seconds, str(lua), process.pid))
                     samples.setdefault((name, "h2"), []).append(h2load_rps(options.seconds))
                 finally:
                     stop(process)
                 log(f"   round {round_index + 1}: {name} done")
         median = lambda values: statistics.median(values) if values else None
-        say(f"### Throughput and latency (wrk -t1 -c64, {options.seconds}s, median of {options.rounds} rounds; HTTP/2: h2load -c16 -m10 on /plaintext)\n")
+        say(f"### Throughput and latency (wrk -t1 -c64, {options.seconds}s, median of {options.rounds} rounds, then the range of the rounds; HTTP/2: h2load -c16 -m10 on /plaintext)\n")
         say("| server | " + " | ".join(f"{e} req/s" for e in ENDPOINTS) + " | HTTP/2 plaintext req/s |")
         say("|---|" + "---|" * (len(ENDPOINTS) + 1))
         rps = {}
@@ -397,7 +428,11 @@ def main():
             h2 = [v for v in samples[name, "h2"] if v is not None]
             rps[name, "h2"] = median(h2)
         for name in SERVERS:
-            cells = [f"{rps[name, e]:,.0f} ({ratio(rps[name, e], rps['hyper', e])})" for e in ENDPOINTS]
+            cells = []
+            for e in ENDPOINTS:
+                values = [sample[0] for sample in samples[name, e]]
+                spread = f" {min(values) / 1000:.0f}–{max(values) / 1000:.0f}k" if len(values) > 1 else ""
+                cells.append(f"{rps[name, e]:,.0f} ({ratio(rps[name, e], rps['hyper', e])}){spread}")
             h2 = rps[name, "h2"]
             cells.append("n/a (no h2c)" if h2 is None else f"{h2:,.0f} ({ratio(h2, rps['hyper', 'h2'])})")
             say(f"| {name} | " + " | ".join(cells) + " |")
@@ -410,6 +445,15 @@ def main():
                 p50 = median([s[1] for s in samples[name, e]])
                 p99 = median([s[2] for s in samples[name, e]])
                 cells.append(f"{p50:.2f} / {p99:.2f}")
+            say(f"| {name} | " + " | ".join(cells) + " |")
+        say("")
+        say("Server CPU time (user + system) per request under that load, µs, median of the rounds. It moves")
+        say("with the machine's other load too (caches, clock), so compare it across servers with care.\n")
+        say("| server | " + " | ".join(ENDPOINTS) + " |")
+        say("|---|" + "---|" * len(ENDPOINTS))
+        cpu = {(name, e): median([s[3] for s in samples[name, e]]) for name in SERVERS for e in ENDPOINTS}
+        for name in SERVERS:
+            cells = [f"{cpu[name, e]:.1f} ({ratio(cpu[name, e], cpu['hyper', e])})" for e in ENDPOINTS]
             say(f"| {name} | " + " | ".join(cells) + " |")
         say("")
 

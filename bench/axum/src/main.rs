@@ -1,8 +1,8 @@
 //! The benchmark endpoints and the GitHub-shaped route table, served by axum.
 
 use axum::extract::Path;
-use axum::serve::ListenerExt;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use bench_common::{address, one_worker_runtime, user_text, EchoBody, Message, PLAINTEXT};
 
@@ -34,7 +34,9 @@ fn main() {
         .route("/users/{id}", get(user));
     let router = github::github_routes(router);
     one_worker_runtime().block_on(async {
-        let listener = tokio::net::TcpListener::bind(address()).await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(address())
+            .await
+            .expect("bind");
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });

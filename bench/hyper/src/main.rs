@@ -58,7 +58,9 @@ async fn handle(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
 
 fn main() {
     one_worker_runtime().block_on(async {
-        let listener = tokio::net::TcpListener::bind(address()).await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(address())
+            .await
+            .expect("bind");
         let builder = auto::Builder::new(TokioExecutor::new());
         loop {
             let Ok((stream, _)) = listener.accept().await else {

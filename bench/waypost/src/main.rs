@@ -32,7 +32,9 @@ fn main() {
         .mount("/", routes![plaintext, json, echo, user])
         .mount("/", github::github_routes());
     one_worker_runtime().block_on(async {
-        let listener = tokio::net::TcpListener::bind(address()).await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(address())
+            .await
+            .expect("bind");
         app.serve_listener(listener).await.expect("serve");
     });
 }

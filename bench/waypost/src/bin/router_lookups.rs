@@ -69,7 +69,10 @@ fn main() {
             for _ in 0..rounds {
                 for (method, path) in &requests {
                     if let Ok(matched) = router.at(black_box(path)) {
-                        found += methods[*matched.value].iter().any(|(m, _)| m == black_box(method)) as usize;
+                        found += methods[*matched.value]
+                            .iter()
+                            .any(|(m, _)| m == black_box(method))
+                            as usize;
                     }
                 }
             }
