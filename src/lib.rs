@@ -15,7 +15,7 @@
 //! }
 //! ```
 
-pub use waypost_macros::{delete, get, head, options, patch, post, put, route, routes};
+pub use waypost_macros::{delete, get, head, middleware, options, patch, post, put, route, routes};
 pub use waypost_runtime::*;
 
 /// The README's examples, compiled as doc tests so that they stay true.

@@ -10,62 +10,57 @@ async fn put_item(
 struct put_item {}
 impl put_item {
     #[doc(hidden)]
-    pub const ROUTE: ::waypost::__private::Route = {
-        ::waypost::__private::assert_single_body(
-            &[<HeaderMap as ::waypost::__private::FromRequest>::CONSUMES_BODY],
-            <Json<Item> as ::waypost::__private::FromRequest>::CONSUMES_BODY,
-        );
-        ::waypost::__private::Route::new(::waypost::__private::RouteDef {
-            methods: ::waypost::__private::MethodSet::PUT
+    pub const ROUTE: ::waypost::__private::Route = ::waypost::__private::Route::new(
+            ::waypost::__private::MethodSet::PUT
                 .union(::waypost::__private::MethodSet::POST),
-            path: "/items/<rest..>",
-            shape: "/items/<..>",
-            router_path: "/items/{*p0}",
-            handler_name: "put_item",
-            module_path: ::core::module_path!(),
-            file: ::core::file!(),
-            line: ::core::line!(),
-            conflict_message: "route conflict: `PUT, POST /items/<rest..>` (handler `put_item`) matches the same requests as an earlier handler in this `routes![]` list; paths that differ only in parameter names collide: change the path or the method, or remove one of them",
-            handler: |
+            "/items/<rest..>",
+            |
                 request: ::waypost::__private::Request,
-                params: &::waypost::__private::Params<'_, '_>,
-                app: &::waypost::__private::Arc<::waypost::__private::AppShared>,
             | -> ::waypost::__private::HandlerFuture {
+                let (mut parts, body) = request.into_parts();
                 let arg_0 = match ::waypost::__private::path_param::<
                     String,
-                >(params, 0usize, "rest", "String") {
+                >(&parts, 0usize, "rest", "String") {
                     ::core::result::Result::Ok(value) => value,
                     ::core::result::Result::Err(response) => {
                         return ::waypost::__private::ready(response);
                     }
                 };
-                let mut parts = ::waypost::__private::request_parts(request, app);
                 ::waypost::__private::Box::pin(async move {
-                    let arg_1 = match ::waypost::__private::extract::<
+                    let (arg_1, body) = match ::waypost::__private::extract::<
                         HeaderMap,
-                    >(&mut parts)
+                        _,
+                        _,
+                    >(&mut parts, body)
                         .await
                     {
                         ::core::result::Result::Ok(value) => value,
                         ::core::result::Result::Err(response) => return response,
                     };
-                    let arg_2 = match ::waypost::__private::extract::<
+                    let (arg_2, body) = match ::waypost::__private::extract::<
                         Json<Item>,
-                    >(&mut parts)
+                        _,
+                        _,
+                    >(&mut parts, body)
                         .await
                     {
                         ::core::result::Result::Ok(value) => value,
                         ::core::result::Result::Err(response) => return response,
                     };
+                    let _ = body;
                     let output = put_item(arg_0, arg_1, arg_2).await;
                     ::waypost::__private::into_response::<StatusCode>(output)
                 })
             },
-            required_state: |needs: &mut ::waypost::__private::StateNeeds| {
-                <HeaderMap as ::waypost::__private::FromRequest>::required_state(needs);
-                <Json<Item> as ::waypost::__private::FromRequest>::required_state(needs);
-            },
-        })
-    };
+        )
+        .shape("/items/<..>", "/items/{*p0}")
+        .declared("put_item", ::core::module_path!(), ::core::file!(), ::core::line!())
+        .conflict_message(
+            "route conflict: `PUT, POST /items/<rest..>` (handler `put_item`) matches the same requests as an earlier handler in this `routes![]` list; paths that differ only in parameter names collide: change the path or the method, or remove one of them",
+        )
+        .required(|needs: &mut ::waypost::__private::StateNeeds| {
+            ::waypost::__private::require_arg::<HeaderMap, _>(needs);
+            ::waypost::__private::require_arg::<Json<Item>, _>(needs);
+        });
 }
 const _: ::waypost::__private::Route = put_item::ROUTE;

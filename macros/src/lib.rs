@@ -5,6 +5,7 @@
 //! reports every mistake at once, each at its span.
 
 mod diagnostics;
+mod middleware;
 mod path;
 mod route;
 mod routes;
@@ -43,6 +44,19 @@ method_attributes! {
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     route::expand_route(MethodAttr::Route, attr.into(), item.into()).into()
+}
+
+/// Declares a middleware: `#[middleware] async fn name(extractors.., req: Request, next: Next) -> impl IntoResponse`.
+///
+/// The extractors read only the request head (`State<T>`, `Extension<T>`,
+/// `HeaderMap`, `Bearer`, …). `#[middleware(provides = T)]` declares that it
+/// inserts a `T` into the request's extensions, for handlers that take
+/// `Extension<T>`; `App::build` checks every such handler has a provider on
+/// its chain. The function becomes a value of the same name that
+/// `App::wrap`, `Group::wrap` and `wrap = [..]` take.
+#[proc_macro_attribute]
+pub fn middleware(attr: TokenStream, item: TokenStream) -> TokenStream {
+    middleware::expand_middleware(attr.into(), item.into()).into()
 }
 
 /// Gathers handlers into a `&'static [Route]` table, checked at compile time:

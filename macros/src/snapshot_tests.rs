@@ -64,3 +64,18 @@ fn routes_table() {
     let wrapped = quote!(fn table() -> &'static [::waypost::__private::Route] { #expanded });
     assert_snapshot("routes", &pretty(wrapped));
 }
+
+#[test]
+fn middleware_with_an_extractor_and_provides() {
+    let expanded = crate::middleware::expand_middleware(
+        quote!(provides = User),
+        quote! {
+            /// Checks the bearer token.
+            pub async fn require_user(bearer: Bearer, mut req: Request, next: Next) -> Result<Response, Problem> {
+                req.extensions_mut().insert(User::from(bearer));
+                Ok(next.run(req).await)
+            }
+        },
+    );
+    assert_snapshot("require_user", &pretty(expanded));
+}

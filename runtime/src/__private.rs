@@ -1,47 +1,206 @@
 //! What generated code names: `::waypost::__private::…`. Not a public API.
+//!
+//! Handler arguments are extracted in order with the body threaded through
+//! as a type: `Body` until a body extractor takes it, `BodyTaken` after. A
+//! second body extractor then has no impl to use, which rustc reports at its
+//! argument with the message of [`BodyUse`].
 
 // The error side carries a ready response; it is the cold path and moves once.
 #![allow(clippy::result_large_err)]
 
-pub use crate::app::AppShared;
-pub use crate::extract::{FromParam, FromRequest, RequestParts, StateNeeds};
+use std::future::Future;
+
+pub use crate::extract::{FromParam, FromRequest, FromRequestParts, StateNeeds};
+pub use crate::middleware::{Middleware, Next, Provided};
+pub use crate::request::{Request, RequestParts};
 pub use crate::response::{IntoResponse, Response};
-pub use crate::route::{
-    assert_no_conflict, assert_single_body, HandlerFuture, MethodSet, Route, RouteDef,
-};
+pub use crate::route::{assert_no_conflict, HandlerFuture, MethodSet, Route, RouteMiddleware};
 pub use crate::Body;
-pub use matchit::Params;
 pub use std::boxed::Box;
 
 /// Parses the `index`-th path parameter; the error is the 400 response.
 pub fn path_param<T: FromParam>(
-    params: &Params<'_, '_>,
+    parts: &RequestParts,
     index: usize,
     name: &'static str,
     expected: &'static str,
 ) -> Result<T, Response> {
-    crate::extract::parse_param(params, index, name, expected).map_err(IntoResponse::into_response)
+    crate::extract::parse_param(parts, index, name, expected)
 }
 
-/// A handler future that answers at once (a parameter did not parse).
-pub fn ready(response: Response) -> HandlerFuture {
-    Box::pin(std::future::ready(response))
+/// How an argument is extracted: from the head only.
+pub struct ViaParts;
+/// How an argument is extracted: by consuming the body.
+pub struct ViaBody;
+/// The body, after a body extractor consumed it.
+pub struct BodyTaken;
+
+/// A handler argument: a head extractor or a body extractor.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a handler argument: it is neither an extractor nor a path parameter",
+    label = "not an extractor",
+    note = "a handler argument is an extractor: `waypost::FromRequestParts` (`Query<T>`, `State<T>`, `Extension<T>`, `HeaderMap`, `Method`, `Uri`, …) or `waypost::FromRequest` (`Json<T>`, `Form<T>`, `Bytes`, `String`)",
+    note = "an argument whose name matches a `<name>` segment of the route path is a path parameter instead"
+)]
+pub trait HandlerArg<M>: Sized + Send {
+    #[doc(hidden)]
+    fn extract(
+        parts: &mut RequestParts,
+        body: Option<Body>,
+    ) -> impl Future<Output = Result<Self, Response>> + Send;
+    #[doc(hidden)]
+    fn required(needs: &mut StateNeeds);
 }
 
-/// The extractors' view of a request.
-pub fn request_parts(request: http::Request<Body>, app: &Arc<AppShared>) -> RequestParts {
-    RequestParts::new(request, Arc::clone(app))
+impl<T: FromRequestParts> HandlerArg<ViaParts> for T {
+    async fn extract(parts: &mut RequestParts, _body: Option<Body>) -> Result<Self, Response> {
+        T::from_request_parts(parts)
+            .await
+            .map_err(IntoResponse::into_response)
+    }
+
+    fn required(needs: &mut StateNeeds) {
+        T::required(needs)
+    }
 }
 
-/// Runs one extractor; the error is its rejection as a response.
+impl<T: FromRequest> HandlerArg<ViaBody> for T {
+    async fn extract(parts: &mut RequestParts, body: Option<Body>) -> Result<Self, Response> {
+        T::from_request(parts, body.unwrap_or_default())
+            .await
+            .map_err(IntoResponse::into_response)
+    }
+
+    fn required(needs: &mut StateNeeds) {
+        T::required(needs)
+    }
+}
+
+/// What an extraction does to the body: passes it on, or takes it.
+#[diagnostic::on_unimplemented(
+    message = "a handler can read the request body only once: this argument and an earlier one both consume it",
+    label = "the body was already consumed by an earlier argument",
+    note = "keep one body extractor (`Json<T>`, `Form<T>`, `Bytes` or `String`); head extractors (`Query<T>`, `HeaderMap`, …) may come in any number"
+)]
+pub trait BodyUse<B> {
+    #[doc(hidden)]
+    type Rest: Send;
+    #[doc(hidden)]
+    fn split(body: B) -> (Option<Body>, Self::Rest);
+}
+
+impl<B: Send> BodyUse<B> for ViaParts {
+    type Rest = B;
+    fn split(body: B) -> (Option<Body>, B) {
+        (None, body)
+    }
+}
+
+impl BodyUse<Body> for ViaBody {
+    type Rest = BodyTaken;
+    fn split(body: Body) -> (Option<Body>, BodyTaken) {
+        (Some(body), BodyTaken)
+    }
+}
+
+/// Never constructed. A second impl of `BodyUse` for `ViaBody` keeps rustc
+/// from inferring the body type from the one real impl: it then takes the
+/// type of the body actually passed, and a second body extractor is reported
+/// as `BodyUse`'s message instead of a type mismatch.
+pub enum NoBody {}
+
+impl BodyUse<NoBody> for ViaBody {
+    type Rest = BodyTaken;
+    fn split(body: NoBody) -> (Option<Body>, BodyTaken) {
+        match body {}
+    }
+}
+
+/// Runs one handler extractor; the error is its rejection as a response.
 ///
-/// Not an `async fn`: its `T: FromRequest` bound is then checked once, at the
-/// call, and a type that is not an extractor is reported once, at its argument.
-pub fn extract<'a, T: FromRequest + 'a>(
+/// Not an `async fn`: its bounds are then checked once, at the call, and a
+/// type that is not an extractor is reported once, at its argument.
+pub fn extract<'a, T, M, B>(
     parts: &'a mut RequestParts,
-) -> impl std::future::Future<Output = Result<T, Response>> + Send + 'a {
-    let extraction = T::from_request(parts);
-    async move { extraction.await.map_err(IntoResponse::into_response) }
+    body: B,
+) -> impl Future<Output = Result<(T, <M as BodyUse<B>>::Rest), Response>> + Send + 'a
+where
+    T: HandlerArg<M> + 'a,
+    M: BodyUse<B> + 'a,
+    <M as BodyUse<B>>::Rest: 'a,
+{
+    let (body, rest) = M::split(body);
+    let extraction = T::extract(parts, body);
+    async move { extraction.await.map(|value| (value, rest)) }
+}
+
+/// Records what a handler argument needs (state, extensions).
+pub fn require_arg<T: HandlerArg<M>, M>(needs: &mut StateNeeds) {
+    T::required(needs)
+}
+
+/// A middleware argument: an extractor (a body extractor too, to be refused by [`HeadOnly`]).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a middleware argument: it is not an extractor",
+    label = "not an extractor",
+    note = "a middleware takes head extractors (`waypost::FromRequestParts`: `State<T>`, `Extension<T>`, `HeaderMap`, `Bearer`, …), then `req: Request`, then `next: Next`"
+)]
+pub trait MiddlewareArg<M>: Sized + Send {
+    #[doc(hidden)]
+    fn extract(parts: &mut RequestParts) -> impl Future<Output = Result<Self, Response>> + Send;
+    #[doc(hidden)]
+    fn required(needs: &mut StateNeeds);
+}
+
+impl<T: FromRequestParts> MiddlewareArg<ViaParts> for T {
+    async fn extract(parts: &mut RequestParts) -> Result<Self, Response> {
+        T::from_request_parts(parts)
+            .await
+            .map_err(IntoResponse::into_response)
+    }
+
+    fn required(needs: &mut StateNeeds) {
+        T::required(needs)
+    }
+}
+
+impl<T: FromRequest> MiddlewareArg<ViaBody> for T {
+    async fn extract(parts: &mut RequestParts) -> Result<Self, Response> {
+        // Unreachable: `HeadOnly` refuses `ViaBody` at compile time.
+        T::from_request(parts, Body::empty())
+            .await
+            .map_err(IntoResponse::into_response)
+    }
+
+    fn required(needs: &mut StateNeeds) {
+        T::required(needs)
+    }
+}
+
+/// Refuses body extractors in middleware.
+#[diagnostic::on_unimplemented(
+    message = "a middleware cannot take an extractor that reads the request body",
+    label = "this extractor consumes the body",
+    note = "the body belongs to the handler: take it there (`Json<T>`, `Form<T>`, `Bytes`, `String`); a middleware takes head extractors (`State<T>`, `HeaderMap`, `Bearer`, …) and may read `req.body()` itself"
+)]
+pub trait HeadOnly {}
+
+impl HeadOnly for ViaParts {}
+
+/// Runs one middleware extractor; the error is its rejection as a response.
+pub fn middleware_arg<'a, T, M>(
+    parts: &'a mut RequestParts,
+) -> impl Future<Output = Result<T, Response>> + Send + 'a
+where
+    T: MiddlewareArg<M> + 'a,
+    M: HeadOnly + 'a,
+{
+    T::extract(parts)
+}
+
+/// Records what a middleware argument needs.
+pub fn require_middleware_arg<T: MiddlewareArg<M>, M>(needs: &mut StateNeeds) {
+    T::required(needs)
 }
 
 /// Converts a handler's return value; its span points at the return type.
@@ -49,6 +208,12 @@ pub fn into_response<T: IntoResponse>(value: T) -> Response {
     value.into_response()
 }
 
-/// The request type handlers receive.
-pub type Request = http::Request<Body>;
-pub use std::sync::Arc;
+/// Checks, at the `wrap = [..]` entry's span, that it is a middleware.
+pub fn wrap<M: Middleware>(layers: &mut RouteMiddleware, middleware: M) {
+    layers.push(middleware);
+}
+
+/// A handler future that answers at once (a path parameter did not parse).
+pub fn ready(response: Response) -> HandlerFuture {
+    Box::pin(std::future::ready(response))
+}

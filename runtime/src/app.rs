@@ -6,6 +6,8 @@ use std::sync::Arc;
 use http::Method;
 
 use crate::extract::StateNeeds;
+use crate::group::Group;
+use crate::middleware::{Chain, ChainEnd, Layer, Middleware, Provided};
 use crate::route::Route;
 use crate::router::{RouteInfo, Router};
 use crate::service::AppService;
@@ -27,14 +29,12 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// }
 /// ```
 pub struct App {
-    mounts: Vec<Mount>,
+    root: Group,
+    layers: Vec<Layer>,
     states: Vec<StateEntry>,
     body_limit: usize,
-}
-
-pub(crate) struct Mount {
-    pub(crate) prefix: String,
-    pub(crate) routes: &'static [Route],
+    recover: bool,
+    redirect_trailing_slash: bool,
 }
 
 struct StateEntry {
@@ -42,12 +42,17 @@ struct StateEntry {
     value: Box<dyn Any + Send + Sync>,
 }
 
-/// What every request of a built app shares: router, state, limits.
+/// The chain of the app scope: it runs for every request, before routing.
+pub(crate) const APP_CHAIN: u32 = 0;
+
+/// What every request of a built app shares: router, chains, state, limits.
 #[doc(hidden)]
 pub struct AppShared {
     pub(crate) router: Router,
+    chains: Vec<Chain>,
     states: Vec<StateEntry>,
     pub(crate) body_limit: usize,
+    pub(crate) recover: bool,
 }
 
 impl AppShared {
@@ -59,6 +64,43 @@ impl AppShared {
             .find(|entry| entry.id == id)
             .and_then(|entry| entry.value.downcast_ref())
     }
+
+    pub(crate) fn chain(&self, index: u32) -> &Chain {
+        &self.chains[index as usize]
+    }
+
+    /// Whether a request goes straight to the router (no app-scope middleware).
+    pub(crate) fn routes_directly(&self) -> bool {
+        self.chains[APP_CHAIN as usize].layers.is_empty()
+    }
+}
+
+/// The app as one connection holds it.
+///
+/// Requests carry a clone of it (their extractors need the state, their
+/// middleware the chains). The outer `Arc` is per connection, so that clone
+/// writes a counter only that connection touches, never one shared by every
+/// core; only a new connection writes the shared inner counter.
+#[derive(Clone)]
+#[allow(clippy::redundant_allocation)] // the point: a counter per connection
+pub(crate) struct AppHandle(Arc<Arc<AppShared>>);
+
+impl AppHandle {
+    pub(crate) fn new(shared: Arc<AppShared>) -> Self {
+        AppHandle(Arc::new(shared))
+    }
+
+    /// A handle with a counter of its own, for a new connection.
+    pub(crate) fn for_connection(&self) -> Self {
+        AppHandle::new(Arc::clone(&self.0))
+    }
+}
+
+impl std::ops::Deref for AppHandle {
+    type Target = AppShared;
+    fn deref(&self) -> &AppShared {
+        &self.0
+    }
 }
 
 impl Default for App {
@@ -68,12 +110,16 @@ impl Default for App {
 }
 
 impl App {
-    /// An app with no routes, no state and the default limits.
+    /// An app with no routes, no state and the default limits; panics in
+    /// handlers and middleware answer 500 (see [`App::recover`]).
     pub fn new() -> Self {
         App {
-            mounts: Vec::new(),
+            root: Group::new("/"),
+            layers: Vec::new(),
             states: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
+            recover: true,
+            redirect_trailing_slash: false,
         }
     }
 
@@ -81,10 +127,20 @@ impl App {
     ///
     /// Routes that collide across tables are reported by [`App::build`].
     pub fn mount(mut self, prefix: &str, routes: &'static [Route]) -> Self {
-        self.mounts.push(Mount {
-            prefix: prefix.to_owned(),
-            routes,
-        });
+        self.root = self.root.mount(prefix, routes);
+        self
+    }
+
+    /// Adds a group: a prefix with its own middleware and routes.
+    pub fn group(mut self, group: Group) -> Self {
+        self.root = self.root.group(group);
+        self
+    }
+
+    /// Adds middleware to the app scope: it runs for every request, before
+    /// routing, so 404s and 405s pass through it too. The first `wrap` is outermost.
+    pub fn wrap<M: Middleware>(mut self, middleware: M) -> Self {
+        self.layers.push(Layer::Middleware(Arc::new(middleware)));
         self
     }
 
@@ -105,42 +161,114 @@ impl App {
         self
     }
 
+    /// Whether a panic in a handler or middleware answers 500 problem+json
+    /// (logged with the method, path and route) instead of dropping the
+    /// connection. On by default.
+    pub fn recover(mut self, enabled: bool) -> Self {
+        self.recover = enabled;
+        self
+    }
+
+    /// Whether a request for `/x/` that matches no route, while `/x` does,
+    /// is redirected there with 308 (query kept). Off by default: paths are
+    /// strict, and `/x/` and `/x` are different paths.
+    pub fn redirect_trailing_slash(mut self, enabled: bool) -> Self {
+        self.redirect_trailing_slash = enabled;
+        self
+    }
+
     /// The route table: one entry per method and path, prefixes applied.
     ///
     /// Fails like [`App::build`] if the table does not hold together.
     pub fn routes(&self) -> Result<Vec<RouteInfo>, BuildError> {
-        Router::build(&self.mounts).map(|router| router.table().to_vec())
+        let mounts = self.root.flatten()?;
+        let mut chains = Vec::new();
+        Router::build(&mounts, &mut chains, false).map(|router| router.table().to_vec())
     }
 
     /// Checks and assembles the app: prefixes, route conflicts across tables,
-    /// state that handlers need. Nothing is served until this succeeds.
+    /// state that handlers need, extensions that middleware must provide.
+    /// Nothing is served until this succeeds.
     pub fn build(self) -> Result<AppService, BuildError> {
-        for mount in &self.mounts {
-            validate_prefix(&mount.prefix)?;
-        }
-        let router = Router::build(&self.mounts)?;
-        for route in router.routes() {
-            let mut needs = StateNeeds::default();
-            (route.def().required_state)(&mut needs);
-            for key in needs.0 {
-                if !self.states.iter().any(|entry| entry.id == key.id) {
-                    return Err(BuildError::MissingState {
-                        handler: format!("{}::{}", route.module_path(), route.handler_name()),
-                        location: route.location(),
-                        type_name: key.name,
-                    });
-                }
+        let mounts = self.root.flatten()?;
+        let mut chains = vec![Chain {
+            layers: self.layers.iter().map(|l| l.middleware().clone()).collect(),
+            end: ChainEnd::Router,
+        }];
+        let router = Router::build(&mounts, &mut chains, self.redirect_trailing_slash)?;
+        let app_layers: Vec<&Arc<dyn Middleware>> =
+            self.layers.iter().map(Layer::middleware).collect();
+        for endpoint in router.endpoints() {
+            let route = endpoint.route;
+            let chain = endpoint
+                .chain
+                .map(|index| &chains[index as usize].layers[..])
+                .unwrap_or_default();
+            let mut provided = Provided::default();
+            for middleware in app_layers.iter().copied().chain(chain) {
+                let mut needs = StateNeeds::default();
+                middleware.required(&mut needs);
+                check_needs(
+                    &needs,
+                    &provided,
+                    &self.states,
+                    route,
+                    Some(middleware.name()),
+                )?;
+                middleware.provides(&mut provided);
             }
+            let mut needs = StateNeeds::default();
+            (route.required)(&mut needs);
+            check_needs(&needs, &provided, &self.states, route, None)?;
         }
-        Ok(AppService::new(Arc::new(AppShared {
+        let shared = AppShared {
             router,
+            chains,
             states: self.states,
             body_limit: self.body_limit,
-        })))
+            recover: self.recover,
+        };
+        Ok(AppService::new(AppHandle::new(Arc::new(shared))))
     }
 }
 
-fn validate_prefix(prefix: &str) -> Result<(), BuildError> {
+/// Refuses needs that neither the app's state nor the chain so far provides.
+fn check_needs(
+    needs: &StateNeeds,
+    provided: &Provided,
+    states: &[StateEntry],
+    route: &Route,
+    middleware: Option<&'static str>,
+) -> Result<(), BuildError> {
+    let handler = format!("{}::{}", route.module_path(), route.handler_name());
+    if let Some(key) = needs
+        .states
+        .iter()
+        .find(|key| !states.iter().any(|entry| entry.id == key.id))
+    {
+        return Err(BuildError::MissingState {
+            handler,
+            middleware,
+            location: route.location(),
+            type_name: key.name,
+        });
+    }
+    if let Some(key) = needs
+        .extensions
+        .iter()
+        .find(|key| !provided.contains(key.id))
+    {
+        return Err(BuildError::MissingExtension {
+            handler,
+            middleware,
+            location: route.location(),
+            type_name: key.name,
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_prefix(prefix: &str) -> Result<(), BuildError> {
     let reason = if !prefix.starts_with('/') {
         "a mount prefix must start with `/`"
     } else if prefix.contains(['<', '>', '{', '}', '*']) {
@@ -173,16 +301,30 @@ pub enum BuildError {
         /// The second handler and its location.
         second: String,
     },
-    /// A handler takes `State<T>` but no `App::state` of that type was set.
+    /// A handler or middleware takes `State<T>` but no `App::state` of that type was set.
     MissingState {
         /// The handler.
         handler: String,
+        /// The middleware on the handler's chain that needs it, if it is not the handler.
+        middleware: Option<&'static str>,
         /// Where it is declared.
         location: String,
         /// The missing type.
         type_name: &'static str,
     },
-    /// A mount prefix is not a valid static path.
+    /// A handler or middleware takes `Extension<T>` but no middleware before
+    /// it on its chain declares `provides = T`.
+    MissingExtension {
+        /// The handler.
+        handler: String,
+        /// The middleware on the handler's chain that takes it, if it is not the handler.
+        middleware: Option<&'static str>,
+        /// Where the handler is declared.
+        location: String,
+        /// The missing type.
+        type_name: &'static str,
+    },
+    /// A mount or group prefix is not a valid static path.
     InvalidPrefix {
         /// The prefix as given.
         prefix: String,
@@ -216,12 +358,25 @@ impl std::fmt::Display for BuildError {
             ),
             BuildError::MissingState {
                 handler,
+                middleware,
                 location,
                 type_name,
             } => write!(
                 f,
-                "handler `{handler}` ({location}) takes `State<{type_name}>`, but the app has no state of that type; \
-                 add `.state(value)` with a `{type_name}` to the App"
+                "{} ({location}) takes `State<{type_name}>`, but the app has no state of that type; \
+                 add `.state(value)` with a `{type_name}` to the App",
+                taker(handler, *middleware)
+            ),
+            BuildError::MissingExtension {
+                handler,
+                middleware,
+                location,
+                type_name,
+            } => write!(
+                f,
+                "{} ({location}) takes `Extension<{type_name}>`, but no middleware before it on the handler's chain \
+                 provides it; wrap the route, its group or the app in a middleware declared with `#[middleware(provides = {type_name})]`",
+                taker(handler, *middleware)
             ),
             BuildError::InvalidPrefix { prefix, reason } => {
                 write!(f, "invalid mount prefix `{prefix}`: {reason}")
@@ -236,3 +391,10 @@ impl std::fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+fn taker(handler: &str, middleware: Option<&str>) -> String {
+    match middleware {
+        Some(middleware) => format!("middleware `{middleware}` on handler `{handler}`"),
+        None => format!("handler `{handler}`"),
+    }
+}

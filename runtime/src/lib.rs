@@ -9,7 +9,10 @@
 mod app;
 mod body;
 mod extract;
+mod group;
+pub mod middleware;
 mod problem;
+mod request;
 mod response;
 mod route;
 mod router;
@@ -23,16 +26,19 @@ pub mod __private;
 pub use app::{App, BuildError, DEFAULT_BODY_LIMIT};
 pub use body::{Body, BoxError};
 pub use extract::{
-    BodyRejection, Form, FormRejection, FromParam, FromRequest, Json, JsonRejection,
-    ParamRejection, Query, QueryRejection, RequestParts, State, StateKey, StateNeeds,
-    StringRejection,
+    BodyRejection, Extension, ExtensionRejection, Form, FormRejection, FromParam, FromRequest,
+    FromRequestParts, Json, JsonRejection, ParamRejection, Query, QueryRejection, State, StateKey,
+    StateNeeds, StringRejection,
 };
+pub use group::Group;
+pub use middleware::{Middleware, Next, NextFuture};
 pub use problem::{Problem, PROBLEM_JSON};
+pub use request::{Request, RequestParts};
 pub use response::{Html, IntoResponse, IntoResponseHeaders, InvalidHeader, Redirect, Response};
-pub use route::{MethodSet, Route};
+pub use route::{HandlerFuture, MethodSet, Route};
 pub use router::RouteInfo;
 pub use server::ServeError;
-pub use service::{AppService, ResponseFuture};
+pub use service::{AppService, ResponseFuture, ServeFuture};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
 pub use bytes::Bytes;

@@ -1,15 +1,16 @@
 //! The route table built once at start-up: matchit for paths, a small method table per path.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use http::{header, HeaderValue, Method, StatusCode};
 
-use crate::app::{AppShared, BuildError, Mount};
+use crate::app::BuildError;
+use crate::group::Mount;
+use crate::middleware::{Chain, ChainEnd, Layer, Next, NextFuture};
 use crate::problem::Problem;
+use crate::request::{ParamPositions, Request, Routed};
 use crate::response::{IntoResponse, Response};
-use crate::route::{method_rank, Route, RouteDef};
-use crate::service::RouteFuture;
+use crate::route::{method_rank, Route, RouteMiddleware};
 use crate::Body;
 
 /// One route of a built app, as listed by `App::routes`.
@@ -38,71 +39,94 @@ impl std::fmt::Display for RouteInfo {
     }
 }
 
+/// A route under one method, as the router serves it.
+pub(crate) struct Endpoint {
+    pub(crate) route: &'static Route,
+    /// The chain of its group and route middleware; `None` when it has none,
+    /// and the handler is called directly.
+    pub(crate) chain: Option<u32>,
+}
+
 /// All routes that share one path shape.
-struct PathNode {
-    endpoints: Vec<(Method, Route)>,
+pub(crate) struct PathNode {
+    endpoints: Vec<(Method, Endpoint)>,
     /// The `Allow` header of a 405 from this path, computed once.
     allow: HeaderValue,
+    /// The chain a 405 runs through: the group middleware all the path's routes share.
+    method_not_allowed: Option<u32>,
 }
 
 impl PathNode {
-    fn find(&self, method: &Method) -> Option<&Route> {
+    fn find(&self, method: &Method) -> Option<&Endpoint> {
         self.endpoints
             .iter()
             .find(|(m, _)| m == method)
-            .map(|(_, route)| route)
+            .map(|(_, endpoint)| endpoint)
     }
 }
 
-/// A route under one method, with its full path, while the router is built.
-type Endpoint = (Method, Route, String);
+/// A route under one method, with its full path and group middleware, while the router is built.
+struct Pending<'m> {
+    method: Method,
+    route: &'static Route,
+    path: String,
+    group_layers: &'m [Layer],
+}
 
 /// The router: matchit maps a path to a node, the node maps a method to a handler.
 pub(crate) struct Router {
     paths: matchit::Router<usize>,
     nodes: Vec<PathNode>,
     table: Vec<RouteInfo>,
+    redirect_trailing_slash: bool,
 }
 
 impl Router {
-    pub(crate) fn build(mounts: &[Mount]) -> Result<Router, BuildError> {
+    /// Builds the router, appending each endpoint's composed chain to `chains`.
+    pub(crate) fn build(
+        mounts: &[Mount],
+        chains: &mut Vec<Chain>,
+        redirect_trailing_slash: bool,
+    ) -> Result<Router, BuildError> {
         // Path shape → index into `pending`: the matchit path of that shape
-        // and every (method, route, full path) that shares it.
+        // and every endpoint that shares it.
         let mut by_shape: HashMap<String, usize> = HashMap::new();
-        let mut pending: Vec<(String, Vec<Endpoint>)> = Vec::new();
+        let mut pending: Vec<(String, Vec<Pending<'_>>)> = Vec::new();
         let mut table = Vec::new();
 
         for mount in mounts {
             for route in mount.routes {
-                let def = route.def();
-                let path = join(&mount.prefix, def.path);
+                let path = join(&mount.prefix, route.path());
                 let node = *by_shape
-                    .entry(join(&mount.prefix, def.shape))
+                    .entry(join(&mount.prefix, route.path_shape()))
                     .or_insert_with(|| {
-                        let router_path = join(&escape_braces(&mount.prefix), def.router_path);
+                        let router_path = join(&escape_braces(&mount.prefix), route.router_path());
                         pending.push((router_path, Vec::new()));
                         pending.len() - 1
                     });
                 let endpoints = &mut pending[node].1;
-                for method in def.methods.iter() {
-                    if let Some((_, first, first_path)) =
-                        endpoints.iter().find(|(m, _, _)| *m == method)
-                    {
+                for method in route.methods().iter() {
+                    if let Some(first) = endpoints.iter().find(|p| p.method == method) {
                         return Err(BuildError::Conflict {
                             method,
-                            first_path: first_path.clone(),
-                            first: describe(first.def()),
+                            first_path: first.path.clone(),
+                            first: first.route.describe(),
                             second_path: path,
-                            second: describe(def),
+                            second: route.describe(),
                         });
                     }
                     table.push(RouteInfo {
                         method: method.clone(),
                         path: path.clone(),
-                        handler: format!("{}::{}", def.module_path, def.handler_name),
+                        handler: format!("{}::{}", route.module_path(), route.handler_name()),
                         location: route.location(),
                     });
-                    endpoints.push((method, *route, path.clone()));
+                    endpoints.push(Pending {
+                        method,
+                        route,
+                        path: path.clone(),
+                        group_layers: &mount.layers,
+                    });
                 }
             }
         }
@@ -110,26 +134,46 @@ impl Router {
         let mut paths = matchit::Router::new();
         let mut nodes = Vec::with_capacity(pending.len());
         for (index, (router_path, endpoints)) in pending.into_iter().enumerate() {
-            let (_, first, first_path) = &endpoints[0];
+            let first = &endpoints[0];
             paths
                 .insert(router_path, index)
                 .map_err(|error| BuildError::InvalidPath {
-                    path: first_path.clone(),
-                    handler: describe(first.def()),
+                    path: first.path.clone(),
+                    handler: first.route.describe(),
                     reason: error.to_string(),
                 })?;
+            let allow = allow_header(endpoints.iter().map(|p| &p.method));
+            let shared = shared_layers(endpoints.iter().map(|p| p.group_layers));
+            let method_not_allowed = (!shared.is_empty())
+                .then(|| push_chain(chains, &shared, ChainEnd::MethodNotAllowed(allow.clone())));
+            let endpoints = endpoints
+                .into_iter()
+                .map(|p| {
+                    let mut own = RouteMiddleware::default();
+                    (p.route.middleware)(&mut own);
+                    let layers: Vec<&Layer> = p.group_layers.iter().chain(&own.0).collect();
+                    let chain = (!layers.is_empty())
+                        .then(|| push_chain(chains, &layers, ChainEnd::Handler(p.route.handler)));
+                    (
+                        p.method,
+                        Endpoint {
+                            route: p.route,
+                            chain,
+                        },
+                    )
+                })
+                .collect();
             nodes.push(PathNode {
-                allow: allow_header(endpoints.iter().map(|(m, _, _)| m)),
-                endpoints: endpoints
-                    .into_iter()
-                    .map(|(method, route, _)| (method, route))
-                    .collect(),
+                endpoints,
+                allow,
+                method_not_allowed,
             });
         }
         Ok(Router {
             paths,
             nodes,
             table,
+            redirect_trailing_slash,
         })
     }
 
@@ -137,10 +181,10 @@ impl Router {
         &self.table
     }
 
-    pub(crate) fn routes(&self) -> impl Iterator<Item = &Route> {
+    pub(crate) fn endpoints(&self) -> impl Iterator<Item = &Endpoint> {
         self.nodes
             .iter()
-            .flat_map(|node| node.endpoints.iter().map(|(_, route)| route))
+            .flat_map(|node| node.endpoints.iter().map(|(_, endpoint)| endpoint))
     }
 
     /// Finds what answers `method` on `path`: one matchit lookup, then a
@@ -150,52 +194,87 @@ impl Router {
             return Resolution::NotFound;
         };
         let node = &self.nodes[*found.value];
-        if let Some(route) = node.find(method) {
+        if let Some(endpoint) = node.find(method) {
             return Resolution::Route {
-                route,
+                endpoint,
                 params: found.params,
                 head_of_get: false,
             };
         }
         if method == Method::HEAD {
-            if let Some(route) = node.find(&Method::GET) {
+            if let Some(endpoint) = node.find(&Method::GET) {
                 return Resolution::Route {
-                    route,
+                    endpoint,
                     params: found.params,
                     head_of_get: true,
                 };
             }
         }
-        Resolution::MethodNotAllowed { allow: &node.allow }
+        Resolution::MethodNotAllowed { node }
     }
 
-    /// Finds the handler for a request and starts it.
-    pub(crate) fn dispatch(
-        &self,
-        request: http::Request<Body>,
-        app: &Arc<AppShared>,
-    ) -> RouteFuture {
-        // `Uri` is reference-counted: this clone frees the request to move
-        // into the handler while the matched params borrow the path.
-        let uri = request.uri().clone();
-        match self.resolve(request.method(), uri.path()) {
+    /// Routes a request and starts what answers it: the route's chain or
+    /// handler, a group's chain for a 405, or a ready 404/405.
+    pub(crate) fn dispatch(&self, mut request: Request) -> NextFuture {
+        let path = request.uri().path();
+        let (endpoint, routed, head_of_get) = match self.resolve(request.method(), path) {
             Resolution::Route {
-                route,
+                endpoint,
                 params,
                 head_of_get,
-            } => {
-                let future = (route.def().handler)(request, &params, app);
-                if head_of_get {
-                    RouteFuture::head(future)
-                } else {
-                    RouteFuture::handler(future)
+            } => (
+                endpoint,
+                Routed {
+                    route: endpoint.route,
+                    params: ParamPositions::new(path, &params),
+                },
+                head_of_get,
+            ),
+            Resolution::MethodNotAllowed { node } => {
+                return match node.method_not_allowed {
+                    Some(chain) => Next::start(chain).run(request),
+                    None => NextFuture::ready(method_not_allowed(
+                        request.method(),
+                        request.uri().path(),
+                        &node.allow,
+                    )),
+                };
+            }
+            Resolution::NotFound => return NextFuture::ready(self.not_found(&request)),
+        };
+        request.set_routed(routed);
+        let future = match endpoint.chain {
+            Some(chain) => Next::start(chain).run(request),
+            None => NextFuture::boxed((endpoint.route.handler)(request)),
+        };
+        if head_of_get {
+            future.for_head()
+        } else {
+            future
+        }
+    }
+
+    /// A 404, or with [`App::redirect_trailing_slash`](crate::App::redirect_trailing_slash)
+    /// a 308 to the path without its trailing slash when that path exists.
+    fn not_found(&self, request: &Request) -> Response {
+        let path = request.uri().path();
+        if self.redirect_trailing_slash && path.len() > 1 && path.ends_with('/') {
+            let trimmed = path.trim_end_matches('/');
+            let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+            if self.paths.at(trimmed).is_ok() {
+                let location = match request.uri().query() {
+                    Some(query) => format!("{trimmed}?{query}"),
+                    None => trimmed.to_owned(),
+                };
+                if let Ok(location) = HeaderValue::try_from(location) {
+                    let mut response = Response::new(Body::empty());
+                    *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
+                    response.headers_mut().insert(header::LOCATION, location);
+                    return response;
                 }
             }
-            Resolution::MethodNotAllowed { allow } => {
-                RouteFuture::ready(method_not_allowed(request.method(), uri.path(), allow))
-            }
-            Resolution::NotFound => RouteFuture::ready(not_found(uri.path())),
         }
+        not_found(path)
     }
 }
 
@@ -203,21 +282,42 @@ impl Router {
 pub(crate) enum Resolution<'r, 'p> {
     /// A route answers; `head_of_get` when a GET route answers a HEAD request.
     Route {
-        route: &'r Route,
+        endpoint: &'r Endpoint,
         params: matchit::Params<'r, 'p>,
         head_of_get: bool,
     },
     /// The path exists, the method does not.
-    MethodNotAllowed { allow: &'r HeaderValue },
+    MethodNotAllowed { node: &'r PathNode },
     /// No route has this path.
     NotFound,
 }
 
-fn describe(def: &RouteDef) -> String {
-    format!(
-        "`{}::{}` ({}:{})",
-        def.module_path, def.handler_name, def.file, def.line
-    )
+fn push_chain(chains: &mut Vec<Chain>, layers: &[&Layer], end: ChainEnd) -> u32 {
+    chains.push(Chain {
+        layers: layers
+            .iter()
+            .map(|layer| layer.middleware().clone())
+            .collect(),
+        end,
+    });
+    (chains.len() - 1) as u32
+}
+
+/// The group middleware that every endpoint of one path shares: the longest common prefix.
+fn shared_layers<'m>(mut lists: impl Iterator<Item = &'m [Layer]>) -> Vec<&'m Layer> {
+    let Some(first) = lists.next() else {
+        return Vec::new();
+    };
+    let mut shared: Vec<&Layer> = first.iter().collect();
+    for list in lists {
+        let common = shared
+            .iter()
+            .zip(list)
+            .take_while(|(a, b)| a.same_as(b))
+            .count();
+        shared.truncate(common);
+    }
+    shared
 }
 
 /// Joins a mount prefix and a route path: `/api` + `/users` → `/api/users`; `/api` + `/` → `/api`.
@@ -253,7 +353,7 @@ fn not_found(path: &str) -> Response {
         .into_response()
 }
 
-fn method_not_allowed(method: &Method, path: &str, allow: &HeaderValue) -> Response {
+pub(crate) fn method_not_allowed(method: &Method, path: &str, allow: &HeaderValue) -> Response {
     let mut response = Problem::new(StatusCode::METHOD_NOT_ALLOWED)
         .with_detail(format!(
             "the path `{path}` does not answer {method}; it answers {}",

@@ -1,34 +1,43 @@
 //! The built app as a service: what hyper calls for every request, and the test client too.
-//!
-//! This is the seam where middleware will wrap routes: a route's handler is
-//! called from exactly one place, [`Router::dispatch`](crate::router::Router).
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{header, HeaderValue};
-use http_body::Body as _;
-use tracing::instrument::Instrumented;
-use tracing::Instrument;
+use http::{Method, StatusCode, Uri};
+use tracing::Span;
 
-use crate::app::AppShared;
-use crate::response::Response;
-use crate::route::{HandlerFuture, Route};
+use crate::app::{AppHandle, APP_CHAIN};
+use crate::middleware::{Next, NextFuture};
+use crate::problem::Problem;
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
+use crate::route::Route;
 use crate::router::{Resolution, RouteInfo};
 use crate::Body;
 
-/// A built app: cheap to clone, answers requests.
-#[derive(Clone)]
+/// A built app: answers requests.
+///
+/// Each clone has a reference count of its own (a connection's requests
+/// touch only their connection's counter), so cloning allocates: clone it per
+/// connection, not per request.
 pub struct AppService {
-    shared: Arc<AppShared>,
+    app: AppHandle,
+}
+
+impl Clone for AppService {
+    fn clone(&self) -> Self {
+        AppService {
+            app: self.app.for_connection(),
+        }
+    }
 }
 
 impl AppService {
-    pub(crate) fn new(shared: Arc<AppShared>) -> Self {
-        AppService { shared }
+    pub(crate) fn new(app: AppHandle) -> Self {
+        AppService { app }
     }
 
     /// Answers one request.
@@ -39,18 +48,33 @@ impl AppService {
             path = %request.uri().path(),
         );
         // Without a subscriber that wants the span, neither entering it nor
-        // wrapping the future is worth a single instruction per request.
-        if span.is_disabled() {
-            let future = self.shared.router.dispatch(request, &self.shared);
-            return ResponseFuture(Traced::Plain(future));
+        // keeping it is worth a single instruction per request.
+        let span = (!span.is_disabled()).then_some(span);
+        let entered = span.as_ref().map(Span::enter);
+        let panic_context = self
+            .app
+            .recover
+            .then(|| PanicContext::of(&request, &self.app));
+        let request = Request::new(request, self.app.clone());
+        let future = match &panic_context {
+            None => start(request),
+            // A middleware's or handler's synchronous part runs here, before the first poll.
+            Some(context) => match std::panic::catch_unwind(AssertUnwindSafe(|| start(request))) {
+                Ok(future) => future,
+                Err(panic) => NextFuture::ready(context.answer(panic)),
+            },
+        };
+        drop(entered);
+        ResponseFuture {
+            future,
+            span,
+            panic_context,
         }
-        let future = span.in_scope(|| self.shared.router.dispatch(request, &self.shared));
-        ResponseFuture(Traced::Instrumented(future.instrument(span)))
     }
 
     /// The route table.
     pub fn routes(&self) -> &[RouteInfo] {
-        self.shared.router.table()
+        self.app.router.table()
     }
 
     /// The route that answers `method` on `path`, as a request would find it
@@ -66,11 +90,63 @@ impl AppService {
     /// assert_eq!(route.handler_name(), "user");
     /// assert!(app.route_for(&Method::POST, "/users/7").is_none());
     /// ```
-    pub fn route_for(&self, method: &http::Method, path: &str) -> Option<&Route> {
-        match self.shared.router.resolve(method, path) {
-            Resolution::Route { route, .. } => Some(route),
+    pub fn route_for(&self, method: &http::Method, path: &str) -> Option<&'static Route> {
+        match self.app.router.resolve(method, path) {
+            Resolution::Route { endpoint, .. } => Some(endpoint.route),
             _ => None,
         }
+    }
+}
+
+/// The app chain, or straight to the router when the app scope has no middleware.
+fn start(request: Request) -> NextFuture {
+    let app = request.app();
+    if app.routes_directly() {
+        let app = app.clone();
+        app.router.dispatch(request)
+    } else {
+        Next::start(APP_CHAIN).run(request)
+    }
+}
+
+/// What a panic is logged with: the request's method, path and route.
+struct PanicContext {
+    method: Method,
+    uri: Uri,
+    app: AppHandle,
+}
+
+impl PanicContext {
+    fn of(request: &http::Request<Body>, app: &AppHandle) -> Self {
+        PanicContext {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            app: app.clone(),
+        }
+    }
+
+    fn answer(&self, panic: Box<dyn std::any::Any + Send>) -> Response {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(a panic payload that is not a string)");
+        let path = self.uri.path();
+        let route = match self.app.router.resolve(&self.method, path) {
+            Resolution::Route { endpoint, .. } => endpoint.route.describe(),
+            _ => "(no route)".to_owned(),
+        };
+        tracing::error!(
+            method = %self.method,
+            path,
+            route = %route,
+            panic = message,
+            "a handler or middleware panicked; answered 500"
+        );
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+            .with_detail("the server failed while handling this request")
+            .with_instance(path)
+            .into_response()
     }
 }
 
@@ -85,21 +161,34 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for AppServic
 }
 
 /// The response to one request.
-pub struct ResponseFuture(Traced);
-
-/// A route future, inside its tracing span when a subscriber wants one.
-enum Traced {
-    Plain(RouteFuture),
-    Instrumented(Instrumented<RouteFuture>),
+pub struct ResponseFuture {
+    future: NextFuture,
+    /// The request's span, when a subscriber wants it.
+    span: Option<Span>,
+    /// Set when panics are caught (see [`App::recover`](crate::App::recover)).
+    panic_context: Option<PanicContext>,
 }
 
 impl Future for ResponseFuture {
     type Output = Response;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match &mut self.get_mut().0 {
-            Traced::Plain(future) => Pin::new(future).poll(cx),
-            Traced::Instrumented(future) => Pin::new(future).poll(cx),
+        let this = self.get_mut();
+        let _entered = this.span.as_ref().map(Span::enter);
+        let future = &mut this.future;
+        match &this.panic_context {
+            None => Pin::new(future).poll(cx),
+            Some(context) => {
+                match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *future).poll(cx)))
+                {
+                    Ok(poll) => poll,
+                    Err(panic) => {
+                        // The panicked future must not be polled again.
+                        *future = NextFuture::ready(Response::new(Body::empty()));
+                        Poll::Ready(context.answer(panic))
+                    }
+                }
+            }
         }
     }
 }
@@ -113,57 +202,4 @@ impl Future for ServeFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.get_mut().0).poll(cx).map(Ok)
     }
-}
-
-/// What the router started for a request.
-pub(crate) enum RouteFuture {
-    /// A handler is running.
-    Handler(HandlerFuture),
-    /// A GET handler answering a HEAD request: its body is dropped.
-    Head(HandlerFuture),
-    /// The router answered by itself (404, 405, a parameter that did not parse).
-    Ready(Option<Response>),
-}
-
-impl RouteFuture {
-    pub(crate) fn handler(future: HandlerFuture) -> Self {
-        RouteFuture::Handler(future)
-    }
-
-    pub(crate) fn head(future: HandlerFuture) -> Self {
-        RouteFuture::Head(future)
-    }
-
-    pub(crate) fn ready(response: Response) -> Self {
-        RouteFuture::Ready(Some(response))
-    }
-}
-
-impl Future for RouteFuture {
-    type Output = Response;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match self.get_mut() {
-            RouteFuture::Handler(future) => future.as_mut().poll(cx),
-            RouteFuture::Head(future) => future.as_mut().poll(cx).map(strip_body),
-            RouteFuture::Ready(response) => Poll::Ready(
-                response
-                    .take()
-                    .expect("RouteFuture polled after completion"),
-            ),
-        }
-    }
-}
-
-/// Drops a GET response's body for HEAD, keeping the length it would have had.
-fn strip_body(mut response: Response) -> Response {
-    if !response.headers().contains_key(header::CONTENT_LENGTH) {
-        if let Some(length) = response.body().size_hint().exact() {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-        }
-    }
-    *response.body_mut() = Body::empty();
-    response
 }

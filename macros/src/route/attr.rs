@@ -2,7 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
-use syn::{Ident, LitStr, Token};
+use syn::{Expr, ExprArray, Ident, LitStr, Token};
 
 /// Which attribute was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,9 @@ pub(crate) struct RouteAttr {
     pub(crate) kind: MethodAttr,
     pub(crate) path: LitStr,
     pub(crate) methods: Vec<MethodName>,
-    /// `key = value` pairs with a key that is not `method`, kept to be reported.
+    /// `wrap = [a, b]`: route-scope middleware, outermost first.
+    pub(crate) wrap: Vec<Expr>,
+    /// `key = value` pairs with a key that is not known, kept to be reported.
     pub(crate) unknown_keys: Vec<Ident>,
 }
 
@@ -67,6 +69,7 @@ impl RouteAttr {
                 kind,
                 path,
                 methods: Vec::new(),
+                wrap: Vec::new(),
                 unknown_keys: Vec::new(),
             };
             if let MethodAttr::Fixed(method) = kind {
@@ -74,16 +77,6 @@ impl RouteAttr {
                     name: method.to_owned(),
                     span: Span::call_site(),
                 });
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                    if !input.is_empty() {
-                        return Err(input.error(format!(
-                            "`#[{}]` takes only the route path, like `{example}`; use `#[route]` for several methods",
-                            method.to_ascii_lowercase()
-                        )));
-                    }
-                }
-                return Ok(attr);
             }
             while !input.is_empty() {
                 input.parse::<Token![,]>()?;
@@ -91,6 +84,26 @@ impl RouteAttr {
                     break;
                 }
                 let key: Ident = input.parse()?;
+                if key == "wrap" {
+                    input.parse::<Token![=]>()?;
+                    let list: ExprArray = input.parse().map_err(|error| {
+                        syn::Error::new(
+                            error.span(),
+                            "`wrap` takes a list of middleware, like `wrap = [audit, Timeout::new(..)]`",
+                        )
+                    })?;
+                    attr.wrap.extend(list.elems);
+                    continue;
+                }
+                if let MethodAttr::Fixed(method) = kind {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!(
+                            "`#[{}]` takes the route path and `wrap = [..]` only, like `{example}`; use `#[route]` for several methods",
+                            method.to_ascii_lowercase()
+                        ),
+                    ));
+                }
                 input.parse::<Token![=]>()?;
                 let value: LitStr = input.parse()?;
                 if key == "method" {

@@ -97,7 +97,7 @@ fn check_methods(route: &RouteAttr, diagnostics: &mut Diagnostics) -> Vec<String
     for key in &route.unknown_keys {
         diagnostics.error(
             key.span(),
-            format!("unknown key `{key}` in `#[route]`: the only key is `method`, like `method = \"GET\"`"),
+            format!("unknown key `{key}` in `#[route]`: the keys are `method`, like `method = \"GET\"`, and `wrap`, like `wrap = [audit]`"),
         );
     }
     if route.kind == MethodAttr::Route && route.methods.is_empty() {

@@ -24,26 +24,16 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
         checked.methods.join(", "),
     );
     let handle = handle_closure(handler, checked);
-    let required_state = required_state_closure(handler, checked);
+    let required = required_closure(handler, checked);
+    let middleware = middleware_closure(&route.wrap);
 
     let descriptor = quote! {
-        ::waypost::__private::Route::new(::waypost::__private::RouteDef {
-            methods: #methods,
-            path: #path,
-            shape: #shape,
-            router_path: #router_path,
-            handler_name: #name,
-            module_path: ::core::module_path!(),
-            file: ::core::file!(),
-            line: ::core::line!(),
-            conflict_message: #conflict_message,
-            handler: #handle,
-            required_state: #required_state,
-        })
-    };
-    let descriptor = match single_body_checks(handler, checked) {
-        Some(checks) => quote!({ #checks #descriptor }),
-        None => descriptor,
+        ::waypost::__private::Route::new(#methods, #path, #handle)
+            .shape(#shape, #router_path)
+            .declared(#name, ::core::module_path!(), ::core::file!(), ::core::line!())
+            .conflict_message(#conflict_message)
+            #required
+            #middleware
     };
 
     quote! {
@@ -84,16 +74,12 @@ fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-/// The shim: path parameters are parsed before the future is created (they
-/// borrow the request path); extractors and the call run inside it.
+/// The shim: path parameters are parsed first (a failure answers 400
+/// without a future), then the extractors run in order inside the future,
+/// the body threaded through them as a type, and the handler is called.
 fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     let ident = handler.ident();
-    let (request, params, app, parts) = (
-        local("request"),
-        local("params"),
-        local("app"),
-        local("parts"),
-    );
+    let (request, parts, body) = (local("request"), local("parts"), local("body"));
     let mut parse_params = Vec::new();
     let mut extractors = Vec::new();
     let mut call_args = Vec::new();
@@ -109,7 +95,7 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
                 let name = unraw(binding);
                 let type_name = type_name(ty);
                 let parse = quote_spanned! {ty.span()=>
-                    ::waypost::__private::path_param::<#ty>(#params, #index, #name, #type_name)
+                    ::waypost::__private::path_param::<#ty>(&#parts, #index, #name, #type_name)
                 };
                 parse_params.push(quote! {
                     let #var = match #parse {
@@ -120,10 +106,10 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
             }
             None => {
                 let extract = quote_spanned! {ty.span()=>
-                    ::waypost::__private::extract::<#ty>(&mut #parts).await
+                    ::waypost::__private::extract::<#ty, _, _>(&mut #parts, #body).await
                 };
                 extractors.push(quote! {
-                    let #var = match #extract {
+                    let (#var, #body) = match #extract {
                         ::core::result::Result::Ok(value) => value,
                         ::core::result::Result::Err(response) => return response,
                     };
@@ -142,26 +128,23 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
         }
         _ => quote!(::waypost::__private::into_response(#output)),
     };
-    let build_parts = if extractors.is_empty() {
-        quote!(let _ = (#request, #app);)
-    } else {
-        quote!(let mut #parts = ::waypost::__private::request_parts(#request, #app);)
+    let split = match (parse_params.is_empty(), extractors.is_empty()) {
+        (true, true) => quote!(let _ = #request;),
+        (false, true) => quote!(let (#parts, _) = #request.into_parts();),
+        (_, false) => quote!(let (mut #parts, #body) = #request.into_parts();),
     };
-    let ignore_params = if parse_params.is_empty() {
-        quote!(let _ = #params;)
-    } else {
+    let end_of_body = if extractors.is_empty() {
         quote!()
+    } else {
+        quote!(let _ = #body;)
     };
     quote! {
-        |#request: ::waypost::__private::Request,
-         #params: &::waypost::__private::Params<'_, '_>,
-         #app: &::waypost::__private::Arc<::waypost::__private::AppShared>|
-         -> ::waypost::__private::HandlerFuture {
-            #ignore_params
+        |#request: ::waypost::__private::Request| -> ::waypost::__private::HandlerFuture {
+            #split
             #(#parse_params)*
-            #build_parts
             ::waypost::__private::Box::pin(async move {
                 #(#extractors)*
+                #end_of_body
                 let #output = #ident(#(#call_args),*).await;
                 #into_response
             })
@@ -181,37 +164,37 @@ fn extractor_types<'a>(
         .map(|(arg, _)| &arg.ty)
 }
 
-fn required_state_closure(handler: &Handler, checked: &Checked) -> TokenStream {
+/// `.required(..)`: records the state and extensions the extractors need; omitted when there are none.
+fn required_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     let types: Vec<_> = extractor_types(handler, checked).collect();
-    let needs = if types.is_empty() {
-        quote!(_needs)
-    } else {
-        quote!(needs)
-    };
-    let calls = types.iter().map(|ty| {
-        quote_spanned!(ty.span()=> <#ty as ::waypost::__private::FromRequest>::required_state(needs);)
-    });
+    if types.is_empty() {
+        return quote!();
+    }
+    let needs = local("needs");
+    let calls = types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> ::waypost::__private::require_arg::<#ty, _>(#needs);));
     quote! {
-        |#needs: &mut ::waypost::__private::StateNeeds| {
+        .required(|#needs: &mut ::waypost::__private::StateNeeds| {
             #(#calls)*
-        }
+        })
     }
 }
 
-/// One `const` check per extractor after the first: it fails to compile, at
-/// that argument, if it and an earlier one both read the body.
-fn single_body_checks(handler: &Handler, checked: &Checked) -> Option<TokenStream> {
-    let types: Vec<_> = extractor_types(handler, checked).collect();
-    let consumes =
-        |ty: &syn::Type| quote!(<#ty as ::waypost::__private::FromRequest>::CONSUMES_BODY);
-    let checks = (1..types.len()).map(|i| {
-        let earlier = types[..i].iter().map(|ty| consumes(ty));
-        let this = consumes(types[i]);
-        quote_spanned! {types[i].span()=>
-            ::waypost::__private::assert_single_body(&[#(#earlier),*], #this);
-        }
-    });
-    (types.len() > 1).then(|| quote! { #(#checks)* })
+/// `.middleware(..)`: the route's `wrap = [..]`, each entry checked at its span.
+pub(crate) fn middleware_closure(wrap: &[syn::Expr]) -> TokenStream {
+    if wrap.is_empty() {
+        return quote!();
+    }
+    let layers = local("layers");
+    let pushes = wrap
+        .iter()
+        .map(|expr| quote_spanned!(expr.span()=> ::waypost::__private::wrap(#layers, #expr);));
+    quote! {
+        .middleware(|#layers: &mut ::waypost::__private::RouteMiddleware| {
+            #(#pushes)*
+        })
+    }
 }
 
 /// The type as the user wrote it, compact (`Vec<u8>`, not `Vec < u8 >`), for error messages.

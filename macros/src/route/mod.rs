@@ -10,6 +10,8 @@ use proc_macro2::TokenStream;
 
 use crate::diagnostics::Diagnostics;
 pub(crate) use attr::MethodAttr;
+pub(crate) use expand::unraw;
+pub(crate) use handler::Handler;
 
 /// Runs the pipeline for one route attribute. On errors, the handler is
 /// emitted unchanged beside them so that its other uses do not fail too.

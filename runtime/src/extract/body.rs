@@ -5,9 +5,11 @@ use http::{header, StatusCode};
 use http_body::Body as _;
 use http_body_util::BodyExt;
 
-use super::{FromRequest, RequestParts};
+use super::rejection::rejection;
+use super::FromRequest;
 use crate::problem::Problem;
-use crate::response::{IntoResponse, Response};
+use crate::request::RequestParts;
+use crate::Body;
 
 /// Why the request body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,8 +22,6 @@ pub enum BodyRejection {
     },
     /// The connection failed while the body was arriving: 400.
     Read(String),
-    /// Another extractor of the same handler already took the body: 500.
-    AlreadyTaken,
 }
 
 impl BodyRejection {
@@ -35,31 +35,15 @@ impl BodyRejection {
                 .with_extension("limit", *limit),
             BodyRejection::Read(reason) => Problem::new(StatusCode::BAD_REQUEST)
                 .with_detail(format!("failed to read the request body: {reason}")),
-            BodyRejection::AlreadyTaken => Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-                .with_detail("the request body was already taken by another extractor"),
         }
     }
 }
 
-impl std::fmt::Display for BodyRejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.to_problem().detail().unwrap_or_default())
-    }
-}
-
-impl std::error::Error for BodyRejection {}
-
-impl IntoResponse for BodyRejection {
-    fn into_response(self) -> Response {
-        self.to_problem().into_response()
-    }
-}
+rejection!(BodyRejection, StringRejection);
 
 /// Reads the whole body, refusing more than the app's body limit whether or
 /// not the client declared a `Content-Length`.
-pub(crate) async fn read_body(req: &mut RequestParts) -> Result<Bytes, BodyRejection> {
-    let limit = req.body_limit();
-    let mut body = req.take_body().ok_or(BodyRejection::AlreadyTaken)?;
+pub(crate) async fn read_body(limit: usize, mut body: Body) -> Result<Bytes, BodyRejection> {
     // hyper reports a declared `Content-Length` as the body's size hint:
     // a body declared too large is refused before a byte of it is read.
     if body.size_hint().lower() > limit as u64 {
@@ -118,10 +102,9 @@ impl Collected {
 
 impl FromRequest for Bytes {
     type Rejection = BodyRejection;
-    const CONSUMES_BODY: bool = true;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, BodyRejection> {
-        read_body(req).await
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, BodyRejection> {
+        read_body(parts.body_limit(), body).await
     }
 }
 
@@ -138,26 +121,27 @@ pub enum StringRejection {
     },
 }
 
-impl IntoResponse for StringRejection {
-    fn into_response(self) -> Response {
+impl StringRejection {
+    /// The problem this rejection answers with.
+    pub fn to_problem(&self) -> Problem {
         match self {
-            StringRejection::Body(rejection) => rejection.into_response(),
+            StringRejection::Body(rejection) => rejection.to_problem(),
             StringRejection::NotUtf8 { valid_up_to } => Problem::new(StatusCode::BAD_REQUEST)
                 .with_detail(format!(
                     "request body is not valid UTF-8 (invalid byte at offset {valid_up_to})"
                 ))
-                .with_extension("offset", valid_up_to)
-                .into_response(),
+                .with_extension("offset", *valid_up_to),
         }
     }
 }
 
 impl FromRequest for String {
     type Rejection = StringRejection;
-    const CONSUMES_BODY: bool = true;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, StringRejection> {
-        let bytes = read_body(req).await.map_err(StringRejection::Body)?;
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, StringRejection> {
+        let bytes = read_body(parts.body_limit(), body)
+            .await
+            .map_err(StringRejection::Body)?;
         String::from_utf8(bytes.into()).map_err(|e| StringRejection::NotUtf8 {
             valid_up_to: e.utf8_error().valid_up_to(),
         })

@@ -5,9 +5,11 @@ use serde::de::DeserializeOwned;
 
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
 use super::query::deserialize_urlencoded;
-use super::{BodyRejection, FromRequest, RequestParts};
+use super::rejection::rejection;
+use super::{BodyRejection, FromRequest};
 use crate::problem::Problem;
-use crate::response::{IntoResponse, Response};
+use crate::request::RequestParts;
+use crate::Body;
 
 const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
 
@@ -21,13 +23,6 @@ const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Form<T>(pub T);
-
-impl<T> std::ops::Deref for Form<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 /// Why a form body was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,34 +44,37 @@ pub enum FormRejection {
     },
 }
 
-impl IntoResponse for FormRejection {
-    fn into_response(self) -> Response {
+impl FormRejection {
+    /// The problem this rejection answers with.
+    pub fn to_problem(&self) -> Problem {
         match self {
-            FormRejection::Body(rejection) => rejection.into_response(),
+            FormRejection::Body(rejection) => rejection.to_problem(),
             FormRejection::UnsupportedMediaType { found } => {
-                unsupported_media_type(FORM_URLENCODED, found.as_deref()).into_response()
+                unsupported_media_type(FORM_URLENCODED, found.as_deref())
             }
             FormRejection::Data { field, message } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY)
                     .with_detail(format!("invalid form body at `{field}`: {message}"))
-                    .with_extension("field", field)
-                    .into_response()
+                    .with_extension("field", field.as_str())
             }
         }
     }
 }
 
+rejection!(FormRejection);
+
 impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
     type Rejection = FormRejection;
-    const CONSUMES_BODY: bool = true;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, FormRejection> {
-        if !content_type_is(req, FORM_URLENCODED, None) {
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, FormRejection> {
+        if !content_type_is(parts, FORM_URLENCODED, None) {
             return Err(FormRejection::UnsupportedMediaType {
-                found: content_type_of(req),
+                found: content_type_of(parts),
             });
         }
-        let bytes = read_body(req).await.map_err(FormRejection::Body)?;
+        let bytes = read_body(parts.body_limit(), body)
+            .await
+            .map_err(FormRejection::Body)?;
         deserialize_urlencoded(&bytes)
             .map(Form)
             .map_err(|(field, message)| FormRejection::Data { field, message })

@@ -5,8 +5,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
-use super::{BodyRejection, FromRequest, RequestParts};
+use super::rejection::rejection;
+use super::{BodyRejection, FromRequest};
 use crate::problem::Problem;
+use crate::request::RequestParts;
 use crate::response::{with_content_type, IntoResponse, Response, APPLICATION_JSON};
 use crate::Body;
 
@@ -21,19 +23,6 @@ use crate::Body;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
-
-impl<T> std::ops::Deref for Json<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> std::ops::DerefMut for Json<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
 
 /// Why a JSON body was refused.
 #[derive(Debug)]
@@ -89,31 +78,20 @@ impl JsonRejection {
     }
 }
 
-impl std::fmt::Display for JsonRejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.to_problem().detail().unwrap_or_default())
-    }
-}
-
-impl std::error::Error for JsonRejection {}
-
-impl IntoResponse for JsonRejection {
-    fn into_response(self) -> Response {
-        self.to_problem().into_response()
-    }
-}
+rejection!(JsonRejection);
 
 impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
     type Rejection = JsonRejection;
-    const CONSUMES_BODY: bool = true;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, JsonRejection> {
-        if !content_type_is(req, "application/json", Some("+json")) {
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, JsonRejection> {
+        if !content_type_is(parts, "application/json", Some("+json")) {
             return Err(JsonRejection::UnsupportedMediaType {
-                found: content_type_of(req),
+                found: content_type_of(parts),
             });
         }
-        let bytes = read_body(req).await.map_err(JsonRejection::Body)?;
+        let bytes = read_body(parts.body_limit(), body)
+            .await
+            .map_err(JsonRejection::Body)?;
         parse_json(&bytes).map(Json)
     }
 }

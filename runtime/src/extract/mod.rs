@@ -1,8 +1,15 @@
-//! Typed extraction of handler arguments from a request.
+//! Typed extraction of handler and middleware arguments from a request.
 //!
-//! Every handler argument that is not a path parameter implements
-//! [`FromRequest`]. Path parameters implement [`FromParam`] instead and are
-//! bound by name to the `<name>` segments of the route's path.
+//! Two kinds of extractor, told apart by the type system:
+//! - [`FromRequestParts`] reads only the head and the context (`Query<T>`,
+//!   `State<T>`, `Extension<T>`, `HeaderMap`, …): a handler and a middleware
+//!   may take any number of them;
+//! - [`FromRequest`] consumes the body (`Json<T>`, `Form<T>`, `Bytes`,
+//!   `String`): a handler takes at most one, and a middleware none; both
+//!   rules are type errors at the offending argument.
+//!
+//! Path parameters implement [`FromParam`] instead and are bound by name to
+//! the `<name>` segments of the route's path.
 //!
 //! ```
 //! use waypost_runtime::{Json, Query, State};
@@ -15,67 +22,111 @@
 //! ```
 
 mod body;
+mod extension;
 mod form;
 mod json;
 mod param;
 mod query;
-mod request_parts;
+mod rejection;
 mod state;
 
 use std::convert::Infallible;
 use std::future::Future;
 
+use crate::request::RequestParts;
 use crate::response::IntoResponse;
+use crate::Body;
 
-pub use body::BodyRejection;
-pub use body::StringRejection;
+pub use body::{BodyRejection, StringRejection};
+pub use extension::{Extension, ExtensionRejection};
 pub use form::{Form, FormRejection};
 pub use json::{Json, JsonRejection};
 pub use param::{FromParam, ParamRejection};
 pub use query::{Query, QueryRejection};
-pub use request_parts::RequestParts;
 pub use state::{State, StateKey, StateNeeds};
 
 pub(crate) use param::parse_param;
 
-/// A handler argument built from the request: its head, its body, or the app's state.
+/// An argument built from the request's head and context, without its body.
 ///
-/// Implement it for your own types to make them handler arguments. An
-/// extractor that reads the body sets [`CONSUMES_BODY`](Self::CONSUMES_BODY);
-/// a handler may have at most one such argument, and a second is a compile error.
+/// Implement it for your own types (an authenticated user from a header, a
+/// pagination struct) to take them in handlers and middleware.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a handler argument: it is neither an extractor nor a path parameter",
-    label = "not an extractor",
-    note = "a handler argument must implement `waypost::FromRequest` (`Json<T>`, `Query<T>`, `Form<T>`, `State<T>`, `HeaderMap`, `Method`, `Uri`, `Bytes`, `String`, …)",
-    note = "an argument whose name matches a `<name>` segment of the route path is a path parameter instead"
+    message = "`{Self}` is not an extractor that reads only the request head",
+    label = "not a `FromRequestParts` extractor",
+    note = "head extractors: `Query<T>`, `State<T>`, `Extension<T>`, `HeaderMap`, `Method`, `Uri`, `Bearer`, …; implement `waypost::FromRequestParts` for your own"
+)]
+pub trait FromRequestParts: Sized + Send {
+    /// What the client gets when extraction fails.
+    type Rejection: IntoResponse;
+
+    /// Extracts the value.
+    fn from_request_parts(
+        parts: &mut RequestParts,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+
+    /// Records the app state and extension types this extractor needs, so
+    /// that what is missing is reported when the app is built, not per request.
+    fn required(_needs: &mut StateNeeds) {}
+}
+
+/// An argument built by consuming the request body (and reading the head if it likes).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an extractor that reads the request body",
+    label = "not a `FromRequest` extractor",
+    note = "body extractors: `Json<T>`, `Form<T>`, `Bytes`, `String`; implement `waypost::FromRequest` for your own"
 )]
 pub trait FromRequest: Sized + Send {
     /// What the client gets when extraction fails.
     type Rejection: IntoResponse;
 
-    /// Whether this extractor reads the request body.
-    const CONSUMES_BODY: bool = false;
-
-    /// Extracts the value.
+    /// Extracts the value, consuming the body.
     fn from_request(
-        req: &mut RequestParts,
+        parts: &mut RequestParts,
+        body: Body,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
 
-    /// Records the app state types this extractor needs, so that a missing
-    /// `App::state` is reported when the app is built, not per request.
-    fn required_state(_needs: &mut StateNeeds) {}
+    /// Records the app state and extension types this extractor needs.
+    fn required(_needs: &mut StateNeeds) {}
+}
+
+impl<E: FromRequestParts> FromRequestParts for Option<E> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
+        Ok(E::from_request_parts(parts).await.ok())
+    }
+
+    fn required(needs: &mut StateNeeds) {
+        E::required(needs)
+    }
 }
 
 impl<E: FromRequest> FromRequest for Option<E> {
     type Rejection = Infallible;
-    const CONSUMES_BODY: bool = E::CONSUMES_BODY;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, Infallible> {
-        Ok(E::from_request(req).await.ok())
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, Infallible> {
+        Ok(E::from_request(parts, body).await.ok())
     }
 
-    fn required_state(needs: &mut StateNeeds) {
-        E::required_state(needs)
+    fn required(needs: &mut StateNeeds) {
+        E::required(needs)
+    }
+}
+
+impl<E> FromRequestParts for Result<E, E::Rejection>
+where
+    E: FromRequestParts,
+    E::Rejection: Send,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
+        Ok(E::from_request_parts(parts).await)
+    }
+
+    fn required(needs: &mut StateNeeds) {
+        E::required(needs)
     }
 }
 
@@ -85,14 +136,13 @@ where
     E::Rejection: Send,
 {
     type Rejection = Infallible;
-    const CONSUMES_BODY: bool = E::CONSUMES_BODY;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, Infallible> {
-        Ok(E::from_request(req).await)
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, Infallible> {
+        Ok(E::from_request(parts, body).await)
     }
 
-    fn required_state(needs: &mut StateNeeds) {
-        E::required_state(needs)
+    fn required(needs: &mut StateNeeds) {
+        E::required(needs)
     }
 }
 
@@ -102,34 +152,43 @@ impl IntoResponse for Infallible {
     }
 }
 
-impl FromRequest for http::HeaderMap {
-    type Rejection = Infallible;
+/// Head extractors that copy a part of the head.
+macro_rules! head_extractor {
+    ($($ty:ty => |$head:ident| $value:expr),* $(,)?) => {$(
+        impl FromRequestParts for $ty {
+            type Rejection = Infallible;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, Infallible> {
-        Ok(req.head().headers.clone())
-    }
+            async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
+                let $head = parts.head();
+                Ok($value)
+            }
+        }
+    )*};
 }
 
-impl FromRequest for http::Method {
-    type Rejection = Infallible;
-
-    async fn from_request(req: &mut RequestParts) -> Result<Self, Infallible> {
-        Ok(req.head().method.clone())
-    }
+head_extractor! {
+    http::HeaderMap => |head| head.headers.clone(),
+    http::Method => |head| head.method.clone(),
+    http::Uri => |head| head.uri.clone(),
+    http::Version => |head| head.version,
 }
 
-impl FromRequest for http::Uri {
-    type Rejection = Infallible;
+/// Writes `Deref` (and `DerefMut`) to the wrapped value for extractor newtypes.
+macro_rules! newtype_deref {
+    ($($name:ident),* $(,)?) => {$(
+        impl<T> std::ops::Deref for $name<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.0
+            }
+        }
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, Infallible> {
-        Ok(req.head().uri.clone())
-    }
+        impl<T> std::ops::DerefMut for $name<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.0
+            }
+        }
+    )*};
 }
 
-impl FromRequest for http::Version {
-    type Rejection = Infallible;
-
-    async fn from_request(req: &mut RequestParts) -> Result<Self, Infallible> {
-        Ok(req.head().version)
-    }
-}
+newtype_deref!(Json, Form, Query, State, Extension);

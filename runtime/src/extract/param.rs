@@ -5,7 +5,9 @@ use std::convert::Infallible;
 
 use http::StatusCode;
 
+use super::rejection::rejection;
 use crate::problem::Problem;
+use crate::request::RequestParts;
 use crate::response::{IntoResponse, Response};
 
 /// A type that a `<name>` path segment can be parsed into.
@@ -76,8 +78,9 @@ pub struct ParamRejection {
     pub reason: String,
 }
 
-impl IntoResponse for ParamRejection {
-    fn into_response(self) -> Response {
+impl ParamRejection {
+    /// The problem this rejection answers with.
+    pub fn to_problem(&self) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST)
             .with_detail(format!(
                 "path parameter `{}` must be a `{}`, got `{}`: {}",
@@ -85,19 +88,23 @@ impl IntoResponse for ParamRejection {
             ))
             .with_extension("parameter", self.name)
             .with_extension("expected", self.expected)
-            .with_extension("value", self.value)
-            .into_response()
+            .with_extension("value", self.value.as_str())
     }
 }
 
+rejection!(ParamRejection);
+
 /// Parses the `index`-th parameter of a matched route. Used by generated handler code.
+#[allow(clippy::result_large_err)] // the cold path carries the ready response
 pub(crate) fn parse_param<T: FromParam>(
-    params: &matchit::Params<'_, '_>,
+    parts: &RequestParts,
     index: usize,
     name: &'static str,
     expected: &'static str,
-) -> Result<T, ParamRejection> {
-    let raw = params.iter().nth(index).map_or("", |(_, value)| value);
+) -> Result<T, Response> {
+    let Some(raw) = parts.raw_param(index) else {
+        return Err(path_changed(parts, name));
+    };
     let rejection = |value: String, reason: String| ParamRejection {
         name,
         expected,
@@ -113,9 +120,29 @@ pub(crate) fn parse_param<T: FromParam>(
                     raw.to_owned(),
                     "not valid UTF-8 once percent-decoded".into(),
                 )
+                .into_response()
             })?
     } else {
         Cow::Borrowed(raw)
     };
-    T::from_param(&decoded).map_err(|error| rejection(decoded.into_owned(), error.to_string()))
+    T::from_param(&decoded)
+        .map_err(|error| rejection(decoded.into_owned(), error.to_string()).into_response())
+}
+
+/// A middleware replaced the URI after routing: the parameters routing found are no longer in it.
+#[cold]
+fn path_changed(parts: &RequestParts, name: &str) -> Response {
+    let route = parts
+        .route()
+        .map(|route| route.describe())
+        .unwrap_or_default();
+    tracing::error!(
+        parameter = name,
+        route = %route,
+        path = parts.head().uri.path(),
+        "a middleware changed the request path after routing; path parameters cannot be read"
+    );
+    Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+        .with_detail("the request path was changed after routing")
+        .into_response()
 }

@@ -3,9 +3,10 @@
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use super::{FromRequest, RequestParts};
+use super::rejection::rejection;
+use super::FromRequestParts;
 use crate::problem::Problem;
-use crate::response::{IntoResponse, Response};
+use crate::request::RequestParts;
 
 /// The query string deserialized into `T` (via `serde_urlencoded`).
 ///
@@ -18,13 +19,6 @@ use crate::response::{IntoResponse, Response};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Query<T>(pub T);
 
-impl<T> std::ops::Deref for Query<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
 /// The query string did not fit the expected type: 400, naming the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryRejection {
@@ -34,17 +28,19 @@ pub struct QueryRejection {
     pub message: String,
 }
 
-impl IntoResponse for QueryRejection {
-    fn into_response(self) -> Response {
+impl QueryRejection {
+    /// The problem this rejection answers with.
+    pub fn to_problem(&self) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST)
             .with_detail(format!(
                 "invalid query string at `{}`: {}",
                 self.field, self.message
             ))
-            .with_extension("field", self.field)
-            .into_response()
+            .with_extension("field", self.field.as_str())
     }
 }
+
+rejection!(QueryRejection);
 
 /// Deserializes `application/x-www-form-urlencoded` text, tracking the field that failed.
 pub(crate) fn deserialize_urlencoded<T: DeserializeOwned>(
@@ -61,11 +57,11 @@ pub(crate) fn deserialize_urlencoded<T: DeserializeOwned>(
     }
 }
 
-impl<T: DeserializeOwned + Send> FromRequest for Query<T> {
+impl<T: DeserializeOwned + Send> FromRequestParts for Query<T> {
     type Rejection = QueryRejection;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, QueryRejection> {
-        let query = req.head().uri.query().unwrap_or_default();
+    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, QueryRejection> {
+        let query = parts.head().uri.query().unwrap_or_default();
         deserialize_urlencoded(query.as_bytes())
             .map(Query)
             .map_err(|(field, message)| QueryRejection { field, message })

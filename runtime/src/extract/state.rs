@@ -4,8 +4,9 @@ use std::any::TypeId;
 
 use http::StatusCode;
 
-use super::{FromRequest, RequestParts};
+use super::FromRequestParts;
 use crate::problem::Problem;
+use crate::request::RequestParts;
 
 /// A clone of the app state of type `T`, set with `App::state`.
 ///
@@ -20,13 +21,6 @@ use crate::problem::Problem;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct State<T>(pub T);
-
-impl<T> std::ops::Deref for State<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 /// Identifies one state type: its `TypeId` and its name for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,24 +41,33 @@ impl StateKey {
     }
 }
 
-/// The state types a handler's extractors need.
+/// The state and extension types a handler's or middleware's extractors need,
+/// checked when the app is built.
 #[derive(Debug, Default)]
-pub struct StateNeeds(pub(crate) Vec<StateKey>);
+pub struct StateNeeds {
+    pub(crate) states: Vec<StateKey>,
+    pub(crate) extensions: Vec<StateKey>,
+}
 
 impl StateNeeds {
     /// Records that state of type `T` is needed.
     pub fn require<T: 'static>(&mut self) {
-        self.0.push(StateKey::of::<T>());
+        self.states.push(StateKey::of::<T>());
+    }
+
+    /// Records that a middleware must have inserted an extension of type `T`.
+    pub fn require_extension<T: 'static>(&mut self) {
+        self.extensions.push(StateKey::of::<T>());
     }
 }
 
-impl<T: Clone + Send + Sync + 'static> FromRequest for State<T> {
+impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
     type Rejection = Problem;
 
-    async fn from_request(req: &mut RequestParts) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Problem> {
         // Checked when the app was built; this path is only reachable through a
-        // hand-written extractor that skipped `required_state`.
-        req.state::<T>().cloned().map(State).ok_or_else(|| {
+        // hand-written extractor that skipped `required`.
+        parts.state::<T>().cloned().map(State).ok_or_else(|| {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR).with_detail(format!(
                 "app state of type `{}` was not set",
                 std::any::type_name::<T>()
@@ -72,7 +75,7 @@ impl<T: Clone + Send + Sync + 'static> FromRequest for State<T> {
         })
     }
 
-    fn required_state(needs: &mut StateNeeds) {
+    fn required(needs: &mut StateNeeds) {
         needs.require::<T>();
     }
 }

@@ -1,0 +1,133 @@
+//! Expansion: a unit struct of the function's name (the value `.wrap(..)`
+//! and `wrap = [..]` take), the function as written as its associated
+//! function, and the `Middleware` impl that extracts the arguments and calls it.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::attr::MiddlewareAttr;
+use crate::route::{unraw, Handler};
+
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream {
+    let function = &middleware.function;
+    let ident = middleware.ident();
+    let vis = &function.vis;
+    let name = unraw(ident);
+    let (request, next, output, provided, needs) = (
+        local("request"),
+        local("next"),
+        local("output"),
+        local("provided"),
+        local("needs"),
+    );
+    let extractor_count = middleware.args.len().saturating_sub(2);
+    let extractors = &middleware.args[..extractor_count];
+    let vars: Vec<Ident> = (0..extractor_count)
+        .map(|i| local(&format!("arg_{i}")))
+        .collect();
+    let extract = extractors.iter().zip(&vars).map(|(arg, var)| {
+        let ty = &arg.ty;
+        let call = quote_spanned! {ty.span()=>
+            ::waypost::__private::middleware_arg::<#ty, _>(#request.parts_mut()).await
+        };
+        quote! {
+            let #var = match #call {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(response) => return response,
+            };
+        }
+    });
+    let required = extractors.iter().map(|arg| {
+        let ty = &arg.ty;
+        quote_spanned!(ty.span()=> ::waypost::__private::require_middleware_arg::<#ty, _>(#needs);)
+    });
+    let provides = attr
+        .provides
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> #provided.insert::<#ty>();));
+    let into_response = match &function.sig.output {
+        syn::ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+            quote_spanned!(ty.span()=> ::waypost::__private::into_response::<#ty>(#output))
+        }
+        _ => quote!(::waypost::__private::into_response(#output)),
+    };
+    let request_binding = if extractors.is_empty() {
+        quote!()
+    } else {
+        quote!(let mut #request = #request;)
+    };
+    let needs_param = if extractors.is_empty() {
+        quote!(_: &mut ::waypost::__private::StateNeeds)
+    } else {
+        quote!(#needs: &mut ::waypost::__private::StateNeeds)
+    };
+    let provided_param = if attr.provides.is_empty() {
+        quote!(_: &mut ::waypost::__private::Provided)
+    } else {
+        quote!(#provided: &mut ::waypost::__private::Provided)
+    };
+    let attrs = &function.attrs;
+    let sig = &function.sig;
+    let block = &function.block;
+
+    let shim = local("__WAYPOST_SHIM");
+
+    quote! {
+        #(#attrs)*
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug)]
+        #vis struct #ident;
+
+        impl #ident {
+            /// The middleware function as written.
+            #vis #sig #block
+
+            // One body for everything that names the argument types, so that
+            // rustc reports a type that is not an extractor once.
+            #[doc(hidden)]
+            const #shim: (
+                fn(::waypost::__private::Request, ::waypost::__private::Next) -> ::waypost::__private::HandlerFuture,
+                fn(&mut ::waypost::__private::StateNeeds),
+            ) = (
+                |#request: ::waypost::__private::Request, #next: ::waypost::__private::Next| -> ::waypost::__private::HandlerFuture {
+                    ::waypost::__private::Box::pin(async move {
+                        #request_binding
+                        #(#extract)*
+                        let #output = #ident::#ident(#(#vars,)* #request, #next).await;
+                        #into_response
+                    })
+                },
+                |#needs_param| {
+                    #(#required)*
+                },
+            );
+        }
+
+        impl ::waypost::__private::Middleware for #ident {
+            fn call(
+                &self,
+                request: ::waypost::__private::Request,
+                next: ::waypost::__private::Next,
+            ) -> ::waypost::__private::HandlerFuture {
+                (#ident::#shim.0)(request, next)
+            }
+
+            fn name(&self) -> &'static str {
+                #name
+            }
+
+            fn provides(&self, #provided_param) {
+                #(#provides)*
+            }
+
+            fn required(&self, needs: &mut ::waypost::__private::StateNeeds) {
+                (#ident::#shim.1)(needs)
+            }
+        }
+    }
+}

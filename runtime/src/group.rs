@@ -1,0 +1,130 @@
+//! Route groups: a path prefix with its own middleware, routes and nested groups.
+
+use std::sync::Arc;
+
+use crate::app::{validate_prefix, BuildError};
+use crate::middleware::{Layer, Middleware};
+use crate::route::Route;
+
+/// A prefix with its own middleware chain, route tables and nested groups.
+///
+/// A group's middleware runs for every request that matches one of its
+/// paths (a 405 for a method it lacks included) and for no other. Prefixes
+/// join without doubled or missing slashes, and a prefix's trailing slash is
+/// ignored (`/api/` is `/api`): whether a path ends in `/` is the route's to say.
+/// A group with prefix `/` only adds middleware.
+///
+/// ```
+/// use waypost::{get, middleware, routes, App, Group, Next, Request, Response};
+///
+/// #[middleware]
+/// async fn audit(req: Request, next: Next) -> Response { next.run(req).await }
+///
+/// #[get("/stats")]
+/// async fn stats() -> &'static str { "{}" }
+///
+/// let app = App::new().group(
+///     Group::new("/api").group(Group::new("/admin").wrap(audit).mount("/", routes![stats])),
+/// );
+/// assert_eq!(app.routes().unwrap()[0].path, "/api/admin/stats");
+/// ```
+#[derive(Clone)]
+pub struct Group {
+    prefix: String,
+    layers: Vec<Layer>,
+    mounts: Vec<(String, &'static [Route])>,
+    groups: Vec<Group>,
+}
+
+/// A route table with its full prefix and the group middleware above it, outer first.
+pub(crate) struct Mount {
+    pub(crate) prefix: String,
+    pub(crate) routes: &'static [Route],
+    pub(crate) layers: Vec<Layer>,
+}
+
+impl Group {
+    /// A group under `prefix` (`"/"` for none).
+    pub fn new(prefix: &str) -> Self {
+        Group {
+            prefix: prefix.to_owned(),
+            layers: Vec::new(),
+            mounts: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+
+    /// Adds middleware that runs for this group's routes; the first `wrap` is outermost.
+    pub fn wrap<M: Middleware>(mut self, middleware: M) -> Self {
+        self.layers.push(Layer::Middleware(Arc::new(middleware)));
+        self
+    }
+
+    /// Serves a `routes![]` table under `prefix` within the group.
+    pub fn mount(mut self, prefix: &str, routes: &'static [Route]) -> Self {
+        self.mounts.push((prefix.to_owned(), routes));
+        self
+    }
+
+    /// Nests a group: its prefix joins this one's, its middleware runs inside this one's.
+    pub fn group(mut self, group: Group) -> Self {
+        self.groups.push(group);
+        self
+    }
+
+    /// Every route table under this group, with full prefixes and chains.
+    pub(crate) fn flatten(&self) -> Result<Vec<Mount>, BuildError> {
+        let mut mounts = Vec::new();
+        self.flatten_into("", &[], &mut mounts)?;
+        Ok(mounts)
+    }
+
+    fn flatten_into(
+        &self,
+        outer_prefix: &str,
+        outer_layers: &[Layer],
+        out: &mut Vec<Mount>,
+    ) -> Result<(), BuildError> {
+        validate_prefix(&self.prefix)?;
+        let prefix = join_prefix(outer_prefix, &self.prefix);
+        let layers: Vec<Layer> = outer_layers.iter().chain(&self.layers).cloned().collect();
+        for (mount_prefix, routes) in &self.mounts {
+            validate_prefix(mount_prefix)?;
+            out.push(Mount {
+                prefix: join_prefix(&prefix, mount_prefix),
+                routes,
+                layers: layers.clone(),
+            });
+        }
+        for group in &self.groups {
+            group.flatten_into(&prefix, &layers, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// Joins two prefixes into one without a trailing slash: `/api/` + `/v1/` → `/api/v1`; `/` + `/` → ``.
+pub(crate) fn join_prefix(outer: &str, inner: &str) -> String {
+    let outer = outer.trim_end_matches('/');
+    let inner = inner.trim_matches('/');
+    if inner.is_empty() {
+        outer.to_owned()
+    } else {
+        format!("{outer}/{inner}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_prefix;
+
+    #[test]
+    fn prefixes_join_without_doubled_or_trailing_slashes() {
+        assert_eq!(join_prefix("", "/"), "");
+        assert_eq!(join_prefix("", "/api"), "/api");
+        assert_eq!(join_prefix("", "/api/"), "/api");
+        assert_eq!(join_prefix("/api", "/"), "/api");
+        assert_eq!(join_prefix("/api", "/v1/"), "/api/v1");
+        assert_eq!(join_prefix("/api/", "v1"), "/api/v1");
+    }
+}

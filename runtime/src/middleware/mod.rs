@@ -1,0 +1,79 @@
+//! Middleware: code that runs around handlers, declared with `#[middleware]`
+//! or taken from the built-ins of this module, composed once when the app is built.
+//!
+//! ```text
+//! request ─► app chain (every request, 404 and 405 too)
+//!            └─► router ─► outer group ─► inner group ─► route ─► handler
+//! response ◄─ the same chain, inside out
+//! ```
+//!
+//! Within one `wrap` list the first is outermost.
+//!
+//! ```
+//! use waypost::{get, middleware, routes, App, Group, Next, Request, Response};
+//!
+//! #[middleware]
+//! async fn stamp(req: Request, next: Next) -> Response {
+//!     let mut response = next.run(req).await;
+//!     response.headers_mut().insert("x-stamp", "1".parse().unwrap());
+//!     response
+//! }
+//!
+//! #[get("/users")]
+//! async fn users() -> &'static str { "[]" }
+//!
+//! let app = App::new().group(Group::new("/api").wrap(stamp).mount("/", routes![users]));
+//! # let _ = app.build().unwrap();
+//! ```
+
+mod chain;
+mod next;
+
+pub use next::{Next, NextFuture};
+
+pub(crate) use chain::{Chain, ChainEnd, Layer};
+
+use crate::extract::StateNeeds;
+use crate::request::Request;
+use crate::route::HandlerFuture;
+
+/// Code that runs around handlers: `#[middleware] async fn`, the built-ins, or your own type.
+///
+/// `call` gets the request and the rest of the chain; it may change the
+/// request, answer without calling [`Next::run`], or change the response.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a middleware",
+    label = "not a middleware",
+    note = "declare one with `#[waypost::middleware] async fn name(req: Request, next: Next) -> Response`, or use a built-in from `waypost::middleware` (`RequestId`, `AccessLog`, `Timeout`, …)",
+    note = "a `tower::Layer` goes to `.layer(..)`, not `.wrap(..)`"
+)]
+pub trait Middleware: Send + Sync + 'static {
+    /// Runs the middleware for one request.
+    fn call(&self, req: Request, next: Next) -> HandlerFuture;
+
+    /// The name used in build errors and logs.
+    fn name(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
+
+    /// Records the extension types this middleware inserts (`provides = T`).
+    fn provides(&self, _provided: &mut Provided) {}
+
+    /// Records the state and extension types this middleware's extractors need.
+    fn required(&self, _needs: &mut StateNeeds) {}
+}
+
+/// The extension types the middleware of one chain insert.
+#[derive(Debug, Default)]
+pub struct Provided(pub(crate) Vec<std::any::TypeId>);
+
+impl Provided {
+    /// Records that values of type `T` are inserted into requests' extensions.
+    pub fn insert<T: 'static>(&mut self) {
+        self.0.push(std::any::TypeId::of::<T>());
+    }
+
+    pub(crate) fn contains(&self, id: std::any::TypeId) -> bool {
+        self.0.contains(&id)
+    }
+}

@@ -1,0 +1,112 @@
+//! `Next`: the rest of a middleware chain, and the future it returns.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::{header, HeaderValue};
+use http_body::Body as _;
+
+use super::chain::ChainEnd;
+use crate::request::Request;
+use crate::response::Response;
+use crate::route::HandlerFuture;
+use crate::Body;
+
+/// The rest of the chain after the running middleware: the next middleware,
+/// or, at the end, the router or the handler.
+///
+/// It is two indices, composed when the app was built: running it costs a
+/// lookup, not an allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Next {
+    chain: u32,
+    position: u32,
+}
+
+impl Next {
+    /// The start of chain `chain`.
+    pub(crate) fn start(chain: u32) -> Next {
+        Next { chain, position: 0 }
+    }
+
+    /// Runs the rest of the chain and returns its response.
+    pub fn run(self, req: Request) -> NextFuture {
+        // The app handle is per connection: cloning it touches no counter that other connections share.
+        let app = req.app().clone();
+        let chain = app.chain(self.chain);
+        match chain.layers.get(self.position as usize) {
+            Some(layer) => NextFuture::boxed(layer.call(
+                req,
+                Next {
+                    chain: self.chain,
+                    position: self.position + 1,
+                },
+            )),
+            None => match &chain.end {
+                ChainEnd::Router => app.router.dispatch(req),
+                ChainEnd::Handler(handler) => NextFuture::boxed(handler(req)),
+                ChainEnd::MethodNotAllowed(allow) => NextFuture::ready(
+                    crate::router::method_not_allowed(req.method(), req.uri().path(), allow),
+                ),
+            },
+        }
+    }
+}
+
+/// The response of the rest of a chain.
+pub struct NextFuture(State);
+
+enum State {
+    /// A middleware or handler is running.
+    Running(HandlerFuture),
+    /// A GET handler answering a HEAD request: its body is dropped.
+    Head(HandlerFuture),
+    /// Answered without running anything (404, 405).
+    Ready(Option<Response>),
+}
+
+impl NextFuture {
+    pub(crate) fn boxed(future: HandlerFuture) -> Self {
+        NextFuture(State::Running(future))
+    }
+
+    pub(crate) fn ready(response: Response) -> Self {
+        NextFuture(State::Ready(Some(response)))
+    }
+
+    /// The same response with its body dropped, for a HEAD request answered by a GET route.
+    pub(crate) fn for_head(self) -> Self {
+        match self.0 {
+            State::Running(future) | State::Head(future) => NextFuture(State::Head(future)),
+            State::Ready(response) => NextFuture(State::Ready(response.map(strip_body))),
+        }
+    }
+}
+
+impl Future for NextFuture {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match &mut self.get_mut().0 {
+            State::Running(future) => future.as_mut().poll(cx),
+            State::Head(future) => future.as_mut().poll(cx).map(strip_body),
+            State::Ready(response) => {
+                Poll::Ready(response.take().expect("NextFuture polled after completion"))
+            }
+        }
+    }
+}
+
+/// Drops a GET response's body for HEAD, keeping the length it would have had.
+fn strip_body(mut response: Response) -> Response {
+    if !response.headers().contains_key(header::CONTENT_LENGTH) {
+        if let Some(length) = response.body().size_hint().exact() {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+    }
+    *response.body_mut() = Body::empty();
+    response
+}

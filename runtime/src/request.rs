@@ -1,0 +1,254 @@
+//! The request as middleware and handlers see it: the HTTP head and body,
+//! what routing found, and the app it runs in.
+//!
+//! Routing happens before any middleware: a [`Request`] knows its route and
+//! where its path parameters are, but the parameters are parsed only when the
+//! handler runs, so a middleware can answer (a 401, say) before a malformed
+//! `<id>` would have answered 400.
+
+use http::request::Parts;
+use http::{Extensions, HeaderMap, Method, Uri, Version};
+
+use crate::app::AppHandle;
+use crate::route::Route;
+use crate::Body;
+
+/// A request on its way through middleware to a handler.
+///
+/// It has the accessors of `http::Request` (`headers()`, `extensions_mut()`,
+/// `uri()`, …) and carries, besides, the matched route and the app.
+///
+/// ```
+/// use waypost::{middleware, Next, Request, Response};
+///
+/// #[middleware]
+/// async fn tag(mut req: Request, next: Next) -> Response {
+///     req.headers_mut().insert("x-seen", "1".parse().unwrap());
+///     let mut response = next.run(req).await;
+///     response.headers_mut().insert("x-tagged", "1".parse().unwrap());
+///     response
+/// }
+/// ```
+pub struct Request {
+    parts: RequestParts,
+    body: Body,
+}
+
+/// The head of a request and its context, without the body: what extractors
+/// that do not read the body ([`FromRequestParts`](crate::FromRequestParts)) see.
+pub struct RequestParts {
+    head: Parts,
+    app: AppHandle,
+    routed: Option<Routed>,
+    body_limit: usize,
+}
+
+/// What routing found: the route and where its parameters sit in the path.
+#[derive(Clone)]
+pub(crate) struct Routed {
+    pub(crate) route: &'static Route,
+    pub(crate) params: ParamPositions,
+}
+
+/// Byte ranges of path parameters within the path as routed, so that a
+/// request owns them without borrowing the path. The path's address and
+/// length are kept to notice a middleware that replaced the URI.
+#[derive(Clone, Default)]
+pub(crate) struct ParamPositions {
+    inline: [(u32, u32); INLINE_PARAMS],
+    len: usize,
+    spill: Vec<(u32, u32)>,
+    path_identity: (usize, usize),
+}
+
+const INLINE_PARAMS: usize = 4;
+
+impl ParamPositions {
+    /// Records the positions of matchit's parameters within `path`.
+    pub(crate) fn new(path: &str, params: &matchit::Params<'_, '_>) -> Self {
+        let base = path.as_ptr() as usize;
+        let mut positions = ParamPositions {
+            path_identity: (base, path.len()),
+            ..ParamPositions::default()
+        };
+        for (_, value) in params.iter() {
+            let start = value.as_ptr() as usize - base;
+            let range = (start as u32, (start + value.len()) as u32);
+            if positions.len < INLINE_PARAMS {
+                positions.inline[positions.len] = range;
+            } else {
+                positions.spill.push(range);
+            }
+            positions.len += 1;
+        }
+        positions
+    }
+
+    /// The raw (still percent-encoded) text of the `index`-th parameter;
+    /// `None` if there is no such parameter or the path is no longer the one routed.
+    pub(crate) fn get<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
+        if (path.as_ptr() as usize, path.len()) != self.path_identity || index >= self.len {
+            return None;
+        }
+        let (start, end) = if index < INLINE_PARAMS {
+            self.inline[index]
+        } else {
+            self.spill[index - INLINE_PARAMS]
+        };
+        path.get(start as usize..end as usize)
+    }
+}
+
+impl Request {
+    pub(crate) fn new(request: http::Request<Body>, app: AppHandle) -> Self {
+        let (head, body) = request.into_parts();
+        let body_limit = app.body_limit;
+        Request {
+            parts: RequestParts {
+                head,
+                app,
+                routed: None,
+                body_limit,
+            },
+            body,
+        }
+    }
+
+    /// Splits the request into its parts and its body.
+    pub fn into_parts(self) -> (RequestParts, Body) {
+        (self.parts, self.body)
+    }
+
+    /// Joins parts and a body back into a request.
+    pub fn from_parts(parts: RequestParts, body: Body) -> Self {
+        Request { parts, body }
+    }
+
+    /// The parts: head and context.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+
+    /// The parts, mutably (to run an extractor from a middleware, say).
+    pub fn parts_mut(&mut self) -> &mut RequestParts {
+        &mut self.parts
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.parts.head.method
+    }
+
+    /// The method, mutably.
+    pub fn method_mut(&mut self) -> &mut Method {
+        &mut self.parts.head.method
+    }
+
+    /// The URI.
+    pub fn uri(&self) -> &Uri {
+        &self.parts.head.uri
+    }
+
+    /// The HTTP version.
+    pub fn version(&self) -> Version {
+        self.parts.head.version
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.parts.head.headers
+    }
+
+    /// The headers, mutably.
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.parts.head.headers
+    }
+
+    /// Typed values attached to the request (a middleware's `provides`).
+    pub fn extensions(&self) -> &Extensions {
+        &self.parts.head.extensions
+    }
+
+    /// Typed values attached to the request, mutably: insert what handlers
+    /// take as [`Extension<T>`](crate::Extension).
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.parts.head.extensions
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// The body, mutably.
+    pub fn body_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+
+    /// Takes the body, leaving an empty one.
+    pub fn take_body(&mut self) -> Body {
+        std::mem::take(&mut self.body)
+    }
+
+    /// The route routing matched; `None` in an app-scope middleware when no route matched.
+    pub fn route(&self) -> Option<&'static Route> {
+        self.parts.route()
+    }
+
+    /// The largest body, in bytes, that body extractors accept for this request.
+    pub fn body_limit(&self) -> usize {
+        self.parts.body_limit
+    }
+
+    /// Sets the largest body, in bytes, that body extractors accept for this request.
+    pub fn set_body_limit(&mut self, bytes: usize) {
+        self.parts.body_limit = bytes;
+    }
+
+    /// The request as a plain `http::Request`, its context dropped.
+    pub fn into_http(self) -> http::Request<Body> {
+        http::Request::from_parts(self.parts.head, self.body)
+    }
+
+    pub(crate) fn app(&self) -> &AppHandle {
+        &self.parts.app
+    }
+
+    pub(crate) fn set_routed(&mut self, routed: Routed) {
+        self.parts.routed = Some(routed);
+    }
+}
+
+impl RequestParts {
+    /// Method, URI, version, headers and extensions.
+    pub fn head(&self) -> &Parts {
+        &self.head
+    }
+
+    /// The head, mutably (e.g. to take an extension out).
+    pub fn head_mut(&mut self) -> &mut Parts {
+        &mut self.head
+    }
+
+    /// The largest body, in bytes, that body extractors accept.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// App state of type `T`, if it was set with `App::state`.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.app.state::<T>()
+    }
+
+    /// The route routing matched, if any.
+    pub fn route(&self) -> Option<&'static Route> {
+        self.routed.as_ref().map(|routed| routed.route)
+    }
+
+    /// The raw (percent-encoded) text of the `index`-th path parameter.
+    pub(crate) fn raw_param(&self, index: usize) -> Option<&str> {
+        self.routed
+            .as_ref()
+            .and_then(|routed| routed.params.get(self.head.uri.path(), index))
+    }
+}

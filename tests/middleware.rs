@@ -1,0 +1,339 @@
+//! Middleware: order across app, group and route scopes; short-circuit before
+//! parameter parsing; `Extension` and the `provides` check; panics; 405s
+//! through a group's chain; the trailing-slash rule.
+
+mod common;
+
+use common::{assert_problem, Connection};
+use waypost::{
+    get, middleware, post, routes, App, BuildError, Extension, Group, HeaderMap, Next, Problem,
+    Request, Response, StatusCode, TestClient,
+};
+
+/// Appends `name` to `x-in` on the way in and to `x-out` on the way out.
+async fn trace(name: &str, mut req: Request, next: Next) -> Response {
+    let seen = req
+        .headers()
+        .get("x-in")
+        .map(|v| format!("{},{name}", v.to_str().unwrap()))
+        .unwrap_or_else(|| name.to_owned());
+    req.headers_mut().insert("x-in", seen.parse().unwrap());
+    let mut response = next.run(req).await;
+    let out = response
+        .headers()
+        .get("x-out")
+        .map(|v| format!("{},{name}", v.to_str().unwrap()))
+        .unwrap_or_else(|| name.to_owned());
+    response.headers_mut().insert("x-out", out.parse().unwrap());
+    response
+}
+
+macro_rules! tracing_middleware {
+    ($($name:ident),*) => {$(
+        #[middleware]
+        async fn $name(req: Request, next: Next) -> Response {
+            trace(stringify!($name), req, next).await
+        }
+    )*};
+}
+
+tracing_middleware!(app_a, app_b, outer, inner, route_a, route_b);
+
+#[get("/stats/<id>", wrap = [route_a, route_b])]
+async fn stats(id: u32, headers: HeaderMap) -> String {
+    format!("{id}:{}", headers["x-in"].to_str().unwrap())
+}
+
+#[get("/open")]
+async fn open() -> &'static str {
+    "open"
+}
+
+fn layered_app() -> App {
+    App::new()
+        .wrap(app_a)
+        .wrap(app_b)
+        .mount("/", routes![open])
+        .group(
+            Group::new("/api")
+                .wrap(outer)
+                .group(Group::new("/admin").wrap(inner).mount("/", routes![stats])),
+        )
+}
+
+#[tokio::test]
+async fn order_is_app_then_groups_outer_to_inner_then_route_reversed_on_the_way_out() {
+    let addr = common::spawn(layered_app()).await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /api/admin/stats/7 HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        String::from_utf8(response.body.clone()).unwrap(),
+        "7:app_a,app_b,outer,inner,route_a,route_b"
+    );
+    assert_eq!(
+        response.header("x-out"),
+        Some("route_b,route_a,inner,outer,app_b,app_a")
+    );
+
+    // Outside the group only the app scope runs; a 404 passes through it too.
+    connection
+        .send(b"GET /open HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.header("x-out"), Some("app_b,app_a"));
+    connection
+        .send(b"GET /nowhere HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 404);
+    assert_eq!(response.header("x-out"), Some("app_b,app_a"));
+}
+
+#[tokio::test]
+async fn a_405_for_a_group_path_runs_the_group_chain_but_not_the_route_chain() {
+    let client = TestClient::new(layered_app());
+    let response = client.post("/api/admin/stats/7").send().await;
+    assert_problem(&response, 405);
+    assert_eq!(response.header("allow"), Some("GET, HEAD"));
+    assert_eq!(response.header("x-out"), Some("inner,outer,app_b,app_a"));
+}
+
+#[middleware]
+async fn deny(req: Request, next: Next) -> Result<Response, Problem> {
+    if req.headers().contains_key("authorization") {
+        Ok(next.run(req).await)
+    } else {
+        Err(Problem::new(StatusCode::UNAUTHORIZED).with_detail("log in first"))
+    }
+}
+
+#[get("/items/<id>", wrap = [deny])]
+async fn item(id: u64) -> String {
+    id.to_string()
+}
+
+#[tokio::test]
+async fn middleware_answers_before_path_parameters_are_parsed() {
+    let client = TestClient::new(App::new().mount("/", routes![item]));
+    // A malformed id, but the middleware answers first.
+    let response = client.get("/items/not-a-number").send().await;
+    let body = assert_problem(&response, 401);
+    assert_eq!(body["detail"], "log in first");
+    // Let through, the parameter is parsed and refused.
+    let response = client
+        .get("/items/not-a-number")
+        .header("authorization", "x")
+        .send()
+        .await;
+    assert_problem(&response, 400);
+    let response = client
+        .get("/items/12")
+        .header("authorization", "x")
+        .send()
+        .await;
+    assert_eq!(response.text(), "12");
+}
+
+#[derive(Clone, Debug)]
+struct User(String);
+
+#[middleware(provides = User)]
+async fn authenticate(
+    headers: HeaderMap,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, Problem> {
+    let name = headers
+        .get("x-user")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED))?;
+    req.extensions_mut().insert(User(name.to_owned()));
+    Ok(next.run(req).await)
+}
+
+#[middleware(provides = User)]
+async fn forgets_to_insert(req: Request, next: Next) -> Response {
+    next.run(req).await
+}
+
+#[middleware]
+async fn require_admin(Extension(user): Extension<User>, req: Request, next: Next) -> Response {
+    if user.0 == "root" {
+        next.run(req).await
+    } else {
+        StatusCode::FORBIDDEN.into_response()
+    }
+}
+
+use waypost::IntoResponse;
+
+#[get("/me")]
+async fn me(Extension(user): Extension<User>) -> String {
+    user.0
+}
+
+#[post("/admin/reset")]
+async fn reset(Extension(user): Extension<User>) -> String {
+    format!("reset by {}", user.0)
+}
+
+#[tokio::test]
+async fn extensions_pass_from_middleware_to_handlers_and_other_middleware() {
+    let client = TestClient::new(
+        App::new().group(
+            Group::new("/")
+                .wrap(authenticate)
+                .mount("/", routes![me])
+                .group(
+                    Group::new("/")
+                        .wrap(require_admin)
+                        .mount("/", routes![reset]),
+                ),
+        ),
+    );
+    let response = client.get("/me").header("x-user", "ada").send().await;
+    assert_eq!(response.text(), "ada");
+    assert_problem(&client.get("/me").send().await, 401);
+    let response = client
+        .post("/admin/reset")
+        .header("x-user", "ada")
+        .send()
+        .await;
+    assert_eq!(response.status(), 403);
+    let response = client
+        .post("/admin/reset")
+        .header("x-user", "root")
+        .send()
+        .await;
+    assert_eq!(response.text(), "reset by root");
+}
+
+#[test]
+fn a_handler_taking_an_extension_nobody_provides_is_refused_at_build() {
+    let error = App::new()
+        .mount("/", routes![me])
+        .build()
+        .err()
+        .expect("no provider of User");
+    match &error {
+        BuildError::MissingExtension {
+            handler,
+            middleware,
+            type_name,
+            location,
+        } => {
+            assert!(handler.ends_with("::me"), "{handler}");
+            assert_eq!(*middleware, None);
+            assert!(type_name.ends_with("User"), "{type_name}");
+            assert!(location.contains("middleware.rs:"), "{location}");
+        }
+        other => panic!("expected a missing extension, got {other:?}"),
+    }
+    assert!(error.to_string().contains("provides = "), "{error}");
+
+    // A provider after the taker does not count: order matters.
+    let error = App::new()
+        .group(
+            Group::new("/")
+                .wrap(require_admin)
+                .wrap(authenticate)
+                .mount("/", routes![reset]),
+        )
+        .build()
+        .err()
+        .expect("provider comes too late");
+    assert!(
+        matches!(&error, BuildError::MissingExtension { middleware: Some(name), .. } if name.contains("require_admin")),
+        "{error:?}"
+    );
+
+    // A provider at app scope counts for every route.
+    assert!(App::new()
+        .wrap(authenticate)
+        .mount("/", routes![me])
+        .build()
+        .is_ok());
+}
+
+#[tokio::test]
+async fn a_declared_extension_that_was_not_inserted_answers_500() {
+    let client = TestClient::new(App::new().wrap(forgets_to_insert).mount("/", routes![me]));
+    let body = assert_problem(&client.get("/me").send().await, 500);
+    assert!(body["detail"].as_str().unwrap().contains("User"), "{body}");
+}
+
+#[middleware]
+async fn explode(req: Request, next: Next) -> Response {
+    if req.headers().contains_key("x-explode") {
+        panic!("middleware blew up");
+    }
+    next.run(req).await
+}
+
+#[get("/panics")]
+async fn panics() -> &'static str {
+    panic!("handler blew up")
+}
+
+#[tokio::test]
+async fn panics_answer_500_and_the_connection_stays_usable() {
+    let addr = common::spawn(App::new().wrap(explode).mount("/", routes![panics, open])).await;
+    let mut connection = Connection::open(addr).await;
+    for request in [
+        &b"GET /panics HTTP/1.1\r\nhost: x\r\n\r\n"[..],
+        b"GET /open HTTP/1.1\r\nhost: x\r\nx-explode: 1\r\n\r\n",
+    ] {
+        connection.send(request).await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.status, 500);
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/problem+json")
+        );
+        // The next request on the same connection is served.
+        connection
+            .send(b"GET /open HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, b"open");
+    }
+}
+
+#[get("/users")]
+async fn users() -> &'static str {
+    "users"
+}
+
+#[get("/")]
+async fn root() -> &'static str {
+    "root"
+}
+
+#[tokio::test]
+async fn trailing_slashes_are_strict_unless_redirects_are_asked_for() {
+    for prefix in ["/", "/api", "/api/"] {
+        let app = || App::new().group(Group::new(prefix).mount("/", routes![users, root]));
+        let base = prefix.trim_end_matches('/');
+        let strict = TestClient::new(app());
+        assert_eq!(
+            strict.get(&format!("{base}/users")).send().await.status(),
+            200
+        );
+        assert_problem(&strict.get(&format!("{base}/users/")).send().await, 404);
+
+        let lenient = TestClient::new(app().redirect_trailing_slash(true));
+        let response = lenient.get(&format!("{base}/users/?page=2")).send().await;
+        assert_eq!(response.status(), 308, "prefix {prefix}");
+        assert_eq!(
+            response.header("location"),
+            Some(format!("{base}/users?page=2").as_str())
+        );
+        // A path that does not exist without its slash either is still a 404.
+        assert_problem(&lenient.get(&format!("{base}/nope/")).send().await, 404);
+    }
+}
