@@ -2,19 +2,23 @@
 //! when a subscriber wants one.
 
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
-use waypost::{get, routes, App, TestClient};
+use waypost::middleware::{AccessLog, RequestId};
+use waypost::{get, routes, App, Group, TestClient};
 
 /// Records each new span's name and fields as text.
 #[derive(Clone, Default)]
 struct Recorder {
     spans: Arc<Mutex<Vec<String>>>,
-    next_id: Arc<AtomicU64>,
+    /// Events and values recorded on spans after creation, as text.
+    events: Arc<Mutex<Vec<String>>>,
+    /// Each span's metadata by id, and the spans entered now, innermost last.
+    metadata: Arc<Mutex<Vec<&'static Metadata<'static>>>>,
+    entered: Arc<Mutex<Vec<Id>>>,
 }
 
 struct Fields(String);
@@ -34,14 +38,41 @@ impl Subscriber for Recorder {
         let mut fields = Fields(span.metadata().name().to_owned());
         span.record(&mut fields);
         self.spans.lock().unwrap().push(fields.0);
-        Id::from_u64(self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
+        let mut metadata = self.metadata.lock().unwrap();
+        metadata.push(span.metadata());
+        Id::from_u64(metadata.len() as u64)
     }
 
-    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record(&self, _: &Id, values: &Record<'_>) {
+        let mut fields = Fields("record".to_owned());
+        values.record(&mut fields);
+        self.events.lock().unwrap().push(fields.0);
+    }
+
     fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, _: &Event<'_>) {}
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Fields(event.metadata().target().to_owned());
+        event.record(&mut fields);
+        self.events.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, id: &Id) {
+        self.entered.lock().unwrap().push(id.clone());
+    }
+
+    fn exit(&self, _: &Id) {
+        self.entered.lock().unwrap().pop();
+    }
+
+    fn current_span(&self) -> tracing_core::span::Current {
+        match self.entered.lock().unwrap().last() {
+            Some(id) => {
+                let metadata = self.metadata.lock().unwrap()[id.into_u64() as usize - 1];
+                tracing_core::span::Current::new(id.clone(), metadata)
+            }
+            None => tracing_core::span::Current::none(),
+        }
+    }
 }
 
 #[get("/users/<id>")]
@@ -65,5 +96,55 @@ async fn each_request_gets_a_span_with_method_and_path() {
             "request method=GET path=/users/5",
             "request method=POST path=/nowhere"
         ]
+    );
+}
+
+#[test]
+fn access_log_writes_one_event_per_request_with_route_status_and_request_id() {
+    let recorder = Recorder::default();
+    let app = App::new()
+        .wrap(RequestId::new())
+        .wrap(AccessLog::new())
+        .group(Group::new("/api").mount("/", routes![user]));
+    tracing::subscriber::with_default(recorder.clone(), || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = TestClient::new(app);
+            let response = client
+                .get("/api/users/7")
+                .header("x-request-id", "req-42")
+                .send()
+                .await;
+            assert_eq!(response.header("x-request-id"), Some("req-42"));
+            client.get("/missing").send().await;
+        });
+    });
+    let events = recorder.events.lock().unwrap();
+    let access: Vec<&String> = events
+        .iter()
+        .filter(|e| e.starts_with("waypost::access"))
+        .collect();
+    assert_eq!(access.len(), 2, "{events:?}");
+    let first = access[0];
+    for field in [
+        "method=GET",
+        "path=\"/api/users/7\"",
+        "route=\"/api/users/<id>\"",
+        "status=200",
+        "request_id=\"req-42\"",
+        "latency_us=",
+    ] {
+        assert!(first.contains(field), "{field} missing from {first}");
+    }
+    assert!(access[1].contains("status=404"), "{}", access[1]);
+    assert!(access[1].contains("route=\"\""), "{}", access[1]);
+    // The request id is recorded on the request's span.
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("record") && e.contains("request_id=\"req-42\"")),
+        "{events:?}"
     );
 }

@@ -26,9 +26,9 @@ pub mod __private;
 pub use app::{App, BuildError, DEFAULT_BODY_LIMIT};
 pub use body::{Body, BoxError};
 pub use extract::{
-    BodyRejection, Extension, ExtensionRejection, Form, FormRejection, FromParam, FromRequest,
-    FromRequestParts, Json, JsonRejection, ParamRejection, Query, QueryRejection, State, StateKey,
-    StateNeeds, StringRejection,
+    AuthRejection, BasicAuth, Bearer, BodyRejection, Extension, ExtensionRejection, Form,
+    FormRejection, FromParam, FromRequest, FromRequestParts, Json, JsonRejection, ParamRejection,
+    Query, QueryRejection, State, StateKey, StateNeeds, StringRejection,
 };
 pub use group::Group;
 pub use middleware::{Middleware, Next, NextFuture};

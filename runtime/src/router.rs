@@ -45,6 +45,8 @@ pub(crate) struct Endpoint {
     /// The chain of its group and route middleware; `None` when it has none,
     /// and the handler is called directly.
     pub(crate) chain: Option<u32>,
+    /// The full path pattern, prefixes included: `/api/users/<id>`.
+    pub(crate) pattern: String,
 }
 
 /// All routes that share one path shape.
@@ -159,6 +161,7 @@ impl Router {
                         Endpoint {
                             route: p.route,
                             chain,
+                            pattern: p.path,
                         },
                     )
                 })

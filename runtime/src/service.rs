@@ -46,6 +46,7 @@ impl AppService {
             "request",
             method = %request.method(),
             path = %request.uri().path(),
+            request_id = tracing::field::Empty,
         );
         // Without a subscriber that wants the span, neither entering it nor
         // keeping it is worth a single instruction per request.

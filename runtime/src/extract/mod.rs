@@ -21,6 +21,7 @@
 //! async fn create(State(db): State<Db>, Query(page): Query<Page>, Json(user): Json<NewUser>) {}
 //! ```
 
+mod auth;
 mod body;
 mod extension;
 mod form;
@@ -37,6 +38,7 @@ use crate::request::RequestParts;
 use crate::response::IntoResponse;
 use crate::Body;
 
+pub use auth::{AuthRejection, BasicAuth, Bearer};
 pub use body::{BodyRejection, StringRejection};
 pub use extension::{Extension, ExtensionRejection};
 pub use form::{Form, FormRejection};

@@ -26,10 +26,20 @@
 //! # let _ = app.build().unwrap();
 //! ```
 
+mod access_log;
+mod body_limit;
 mod chain;
 mod next;
+mod request_id;
+mod timeout;
 
+pub use access_log::AccessLog;
+pub use body_limit::BodyLimit;
 pub use next::{Next, NextFuture};
+pub use request_id::{RequestId, RequestIdValue};
+pub use timeout::Timeout;
+
+pub use crate::extract::{AuthRejection, BasicAuth, Bearer};
 
 pub(crate) use chain::{Chain, ChainEnd, Layer};
 

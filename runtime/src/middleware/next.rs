@@ -75,6 +75,15 @@ impl NextFuture {
         NextFuture(State::Ready(Some(response)))
     }
 
+    /// The future as a [`HandlerFuture`], boxing it only if it is not boxed
+    /// already: a middleware that only changes the request returns this.
+    pub fn into_boxed(self) -> HandlerFuture {
+        match self.0 {
+            State::Running(future) => future,
+            _ => Box::pin(self),
+        }
+    }
+
     /// The same response with its body dropped, for a HEAD request answered by a GET route.
     pub(crate) fn for_head(self) -> Self {
         match self.0 {

@@ -1,0 +1,192 @@
+//! The built-in middleware and auth extractors: request ids, timeouts, body
+//! limits per route, `Bearer` and `BasicAuth`.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{assert_problem, Connection};
+use waypost::middleware::{BasicAuth, Bearer, BodyLimit, RequestId, RequestIdValue, Timeout};
+use waypost::{get, post, routes, App, Bytes, Extension, State, TestClient};
+
+#[get("/id")]
+async fn id(Extension(id): Extension<RequestIdValue>) -> String {
+    id.as_str().to_owned()
+}
+
+#[tokio::test]
+async fn request_ids_are_kept_or_made_and_echoed() {
+    let addr = common::spawn(App::new().wrap(RequestId::new()).mount("/", routes![id])).await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /id HTTP/1.1\r\nhost: x\r\nx-request-id: abc-123\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.header("x-request-id"), Some("abc-123"));
+    assert_eq!(response.body, b"abc-123");
+
+    // No id, or one that is not usable: a new one, the same on the response and in the handler.
+    for request in [
+        &b"GET /id HTTP/1.1\r\nhost: x\r\n\r\n"[..],
+        b"GET /id HTTP/1.1\r\nhost: x\r\nx-request-id: \r\n\r\n",
+    ] {
+        connection.send(request).await;
+        let response = connection.read_response(false).await;
+        let made = response.header("x-request-id").expect("an id").to_owned();
+        assert_eq!(made.len(), 32, "{made}");
+        assert_eq!(response.body, made.as_bytes());
+    }
+}
+
+/// Set when the slow handler's future is dropped.
+#[derive(Clone, Default)]
+struct Dropped(Arc<AtomicBool>);
+
+struct SetOnDrop(Dropped);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0 .0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[get("/slow", wrap = [Timeout::new(Duration::from_millis(50))])]
+async fn slow(State(dropped): State<Dropped>) -> &'static str {
+    let _guard = SetOnDrop(dropped);
+    std::future::pending::<()>().await;
+    "never"
+}
+
+#[get("/quick", wrap = [Timeout::new(Duration::from_secs(10))])]
+async fn quick() -> &'static str {
+    "quick"
+}
+
+#[tokio::test]
+async fn a_timeout_answers_503_and_drops_the_handler_future() {
+    let dropped = Dropped::default();
+    let addr = common::spawn(
+        App::new()
+            .state(dropped.clone())
+            .mount("/", routes![slow, quick]),
+    )
+    .await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /slow HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 503);
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert!(
+        dropped.0.load(Ordering::SeqCst),
+        "the handler future lives on"
+    );
+    connection
+        .send(b"GET /quick HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    assert_eq!(connection.read_response(false).await.status, 200);
+}
+
+#[post("/small", wrap = [BodyLimit::new(8)])]
+async fn small(body: Bytes) -> String {
+    body.len().to_string()
+}
+
+#[post("/large")]
+async fn large(body: Bytes) -> String {
+    body.len().to_string()
+}
+
+#[tokio::test]
+async fn a_route_can_have_its_own_body_limit() {
+    let client = TestClient::new(App::new().body_limit(64).mount("/", routes![small, large]));
+    assert_eq!(
+        client.post("/small").body("12345678").send().await.text(),
+        "8"
+    );
+    let body = assert_problem(&client.post("/small").body("123456789").send().await, 413);
+    assert_eq!(body["limit"], 8);
+    assert_eq!(
+        client
+            .post("/large")
+            .body("x".repeat(64))
+            .send()
+            .await
+            .text(),
+        "64"
+    );
+    assert_problem(
+        &client.post("/large").body("x".repeat(65)).send().await,
+        413,
+    );
+}
+
+#[get("/bearer")]
+async fn bearer(token: Bearer) -> String {
+    token.token().to_owned()
+}
+
+#[get("/basic")]
+async fn basic(auth: BasicAuth) -> String {
+    format!("{}:{}", auth.user(), auth.password())
+}
+
+#[tokio::test]
+async fn bearer_and_basic_credentials_extract_or_answer_401_with_a_challenge() {
+    let client = TestClient::new(App::new().mount("/", routes![bearer, basic]));
+    let response = client
+        .get("/bearer")
+        .header("authorization", "bearer t0k3n")
+        .send()
+        .await;
+    assert_eq!(response.text(), "t0k3n");
+    for header in [None, Some("Bearer "), Some("Basic dXNlcjpwdw==")] {
+        let mut request = client.get("/bearer");
+        if let Some(value) = header {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await;
+        assert_problem(&response, 401);
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+    }
+
+    let response = client
+        .get("/basic")
+        .header("authorization", "Basic dXNlcjpwOnc=")
+        .send()
+        .await;
+    assert_eq!(response.text(), "user:p:w");
+    for value in ["Basic !!!", "Basic dXNlcg==", "Bearer x"] {
+        let response = client
+            .get("/basic")
+            .header("authorization", value)
+            .send()
+            .await;
+        assert_problem(&response, 401);
+        assert_eq!(
+            response.header("www-authenticate"),
+            Some("Basic realm=\"waypost\"")
+        );
+    }
+}
+
+#[tokio::test]
+async fn timeouts_run_at_group_scope_too() {
+    let client = TestClient::new(
+        App::new().state(Dropped::default()).group(
+            waypost::Group::new("/g")
+                .wrap(Timeout::new(Duration::from_millis(20)))
+                .mount("/", routes![slow]),
+        ),
+    );
+    let response = tokio::time::timeout(common::STEP, client.get("/g/slow").send())
+        .await
+        .expect("the timeout did not fire");
+    assert_problem(&response, 503);
+}
