@@ -190,7 +190,7 @@ impl Request {
         std::mem::take(&mut self.body)
     }
 
-    /// The route routing matched; `None` in an app-scope middleware when no route matched.
+    /// The route routing matched; always `None` in an app-scope middleware, which runs before routing.
     pub fn route(&self) -> Option<&'static Route> {
         self.parts.route()
     }
