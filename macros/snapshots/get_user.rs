@@ -12,21 +12,22 @@ impl get_user {
             |
                 request: ::waypost::__private::Request,
             | -> ::waypost::__private::HandlerFuture {
-                let (mut parts, body) = request.into_parts();
+                let mut request = request;
                 let arg_0 = match ::waypost::__private::path_param::<
                     u64,
-                >(&parts, 0usize, "id", "u64") {
+                >(request.parts(), 0usize, "id", "u64") {
                     ::core::result::Result::Ok(value) => value,
                     ::core::result::Result::Err(response) => {
                         return ::waypost::__private::ready(response);
                     }
                 };
                 ::waypost::__private::Box::pin(async move {
+                    let body = request.take_body();
                     let (arg_1, body) = match ::waypost::__private::extract::<
                         State<Db>,
                         _,
                         _,
-                    >(&mut parts, body)
+                    >(request.parts_mut(), body)
                         .await
                     {
                         ::core::result::Result::Ok(value) => value,

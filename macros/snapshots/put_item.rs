@@ -17,21 +17,22 @@ impl put_item {
             |
                 request: ::waypost::__private::Request,
             | -> ::waypost::__private::HandlerFuture {
-                let (mut parts, body) = request.into_parts();
+                let mut request = request;
                 let arg_0 = match ::waypost::__private::path_param::<
                     String,
-                >(&parts, 0usize, "rest", "String") {
+                >(request.parts(), 0usize, "rest", "String") {
                     ::core::result::Result::Ok(value) => value,
                     ::core::result::Result::Err(response) => {
                         return ::waypost::__private::ready(response);
                     }
                 };
                 ::waypost::__private::Box::pin(async move {
+                    let body = request.take_body();
                     let (arg_1, body) = match ::waypost::__private::extract::<
                         HeaderMap,
                         _,
                         _,
-                    >(&mut parts, body)
+                    >(request.parts_mut(), body)
                         .await
                     {
                         ::core::result::Result::Ok(value) => value,
@@ -41,7 +42,7 @@ impl put_item {
                         Json<Item>,
                         _,
                         _,
-                    >(&mut parts, body)
+                    >(request.parts_mut(), body)
                         .await
                     {
                         ::core::result::Result::Ok(value) => value,

@@ -112,16 +112,17 @@ fn start(request: Request) -> NextFuture {
 
 /// What a panic is logged with: the request's method, path and route.
 struct PanicContext {
-    method: Method,
-    uri: Uri,
+    /// Method and URI, kept only when an error event would be logged:
+    /// cloning a URI costs more than the rest of panic handling together.
+    request: Option<(Method, Uri)>,
     app: AppHandle,
 }
 
 impl PanicContext {
     fn of(request: &http::Request<Body>, app: &AppHandle) -> Self {
+        let logged = tracing::enabled!(tracing::Level::ERROR);
         PanicContext {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
+            request: logged.then(|| (request.method().clone(), request.uri().clone())),
             app: app.clone(),
         }
     }
@@ -132,22 +133,26 @@ impl PanicContext {
             .copied()
             .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("(a panic payload that is not a string)");
-        let path = self.uri.path();
-        let route = match self.app.router.resolve(&self.method, path) {
-            Resolution::Route { endpoint, .. } => endpoint.route.describe(),
-            _ => "(no route)".to_owned(),
-        };
-        tracing::error!(
-            method = %self.method,
-            path,
-            route = %route,
-            panic = message,
-            "a handler or middleware panicked; answered 500"
-        );
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-            .with_detail("the server failed while handling this request")
-            .with_instance(path)
-            .into_response()
+        if let Some((method, uri)) = &self.request {
+            let route = match self.app.router.resolve(method, uri.path()) {
+                Resolution::Route { endpoint, .. } => endpoint.route.describe(),
+                _ => "(no route)".to_owned(),
+            };
+            tracing::error!(
+                method = %method,
+                path = uri.path(),
+                route = %route,
+                panic = message,
+                "a handler or middleware panicked; answered 500"
+            );
+        }
+        let problem = Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+            .with_detail("the server failed while handling this request");
+        match &self.request {
+            Some((_, uri)) => problem.with_instance(uri.path()),
+            None => problem,
+        }
+        .into_response()
     }
 }
 

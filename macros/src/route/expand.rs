@@ -79,7 +79,7 @@ fn local(name: &str) -> Ident {
 /// the body threaded through them as a type, and the handler is called.
 fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     let ident = handler.ident();
-    let (request, parts, body) = (local("request"), local("parts"), local("body"));
+    let (request, body) = (local("request"), local("body"));
     let mut parse_params = Vec::new();
     let mut extractors = Vec::new();
     let mut call_args = Vec::new();
@@ -95,7 +95,7 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
                 let name = unraw(binding);
                 let type_name = type_name(ty);
                 let parse = quote_spanned! {ty.span()=>
-                    ::waypost::__private::path_param::<#ty>(&#parts, #index, #name, #type_name)
+                    ::waypost::__private::path_param::<#ty>(#request.parts(), #index, #name, #type_name)
                 };
                 parse_params.push(quote! {
                     let #var = match #parse {
@@ -106,7 +106,7 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
             }
             None => {
                 let extract = quote_spanned! {ty.span()=>
-                    ::waypost::__private::extract::<#ty, _, _>(&mut #parts, #body).await
+                    ::waypost::__private::extract::<#ty, _, _>(#request.parts_mut(), #body).await
                 };
                 extractors.push(quote! {
                     let (#var, #body) = match #extract {
@@ -128,21 +128,23 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
         }
         _ => quote!(::waypost::__private::into_response(#output)),
     };
-    let split = match (parse_params.is_empty(), extractors.is_empty()) {
-        (true, true) => quote!(let _ = #request;),
-        (false, true) => quote!(let (#parts, _) = #request.into_parts();),
-        (_, false) => quote!(let (mut #parts, #body) = #request.into_parts();),
-    };
-    let end_of_body = if extractors.is_empty() {
-        quote!()
+    // The request is one pointer: the future keeps it whole and lends its
+    // parts to the extractors; the body is taken out to be threaded through.
+    let (split, take_body, end_of_body) = if extractors.is_empty() {
+        (quote!(let _ = &#request;), quote!(), quote!())
     } else {
-        quote!(let _ = #body;)
+        (
+            quote!(let mut #request = #request;),
+            quote!(let #body = #request.take_body();),
+            quote!(let _ = #body;),
+        )
     };
     quote! {
         |#request: ::waypost::__private::Request| -> ::waypost::__private::HandlerFuture {
             #split
             #(#parse_params)*
             ::waypost::__private::Box::pin(async move {
+                #take_body
                 #(#extractors)*
                 #end_of_body
                 let #output = #ident(#(#call_args),*).await;

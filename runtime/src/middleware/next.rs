@@ -62,8 +62,9 @@ enum State {
     Running(HandlerFuture),
     /// A GET handler answering a HEAD request: its body is dropped.
     Head(HandlerFuture),
-    /// Answered without running anything (404, 405).
-    Ready(Option<Response>),
+    /// Answered without running anything (404, 405). Boxed: these are the
+    /// cold path, and the future every request carries stays small.
+    Ready(Option<Box<Response>>),
 }
 
 impl NextFuture {
@@ -72,7 +73,7 @@ impl NextFuture {
     }
 
     pub(crate) fn ready(response: Response) -> Self {
-        NextFuture(State::Ready(Some(response)))
+        NextFuture(State::Ready(Some(Box::new(response))))
     }
 
     /// The future as a [`HandlerFuture`], boxing it only if it is not boxed
@@ -88,7 +89,9 @@ impl NextFuture {
     pub(crate) fn for_head(self) -> Self {
         match self.0 {
             State::Running(future) | State::Head(future) => NextFuture(State::Head(future)),
-            State::Ready(response) => NextFuture(State::Ready(response.map(strip_body))),
+            State::Ready(response) => NextFuture(State::Ready(
+                response.map(|response| Box::new(strip_body(*response))),
+            )),
         }
     }
 }
@@ -101,7 +104,7 @@ impl Future for NextFuture {
             State::Running(future) => future.as_mut().poll(cx),
             State::Head(future) => future.as_mut().poll(cx).map(strip_body),
             State::Ready(response) => {
-                Poll::Ready(response.take().expect("NextFuture polled after completion"))
+                Poll::Ready(*response.take().expect("NextFuture polled after completion"))
             }
         }
     }

@@ -25,7 +25,8 @@ impl RequestIdValue {
 /// Gives every request an id: the client's `X-Request-Id` when it sent a
 /// usable one (visible ASCII, at most 128 bytes), or a new one. The id is
 /// echoed on the response, recorded as `request_id` on the request's span
-/// and inserted as [`RequestIdValue`].
+/// and inserted as [`RequestIdValue`] (a made id is not written into the
+/// request's headers: take it from the extension).
 ///
 /// ```
 /// use waypost::{middleware::RequestId, App};
@@ -65,11 +66,7 @@ impl Middleware for RequestId {
         let header = self.header.clone();
         let id = match req.headers().get(&header) {
             Some(value) if usable(value) => value.clone(),
-            _ => {
-                let id = new_id();
-                req.headers_mut().insert(header.clone(), id.clone());
-                id
-            }
+            _ => new_id(),
         };
         tracing::Span::current().record("request_id", id.to_str().unwrap_or_default());
         req.extensions_mut().insert(RequestIdValue(id.clone()));
@@ -100,7 +97,8 @@ thread_local! {
     static ID_STATE: (u64, Cell<u64>) = (RandomState::new().hash_one(std::thread::current().id()), Cell::new(0));
 }
 
-/// 32 lowercase hex digits.
+/// 32 lowercase hex digits, in a buffer whose clones share it by reference
+/// count (a clone of a `Vec`-backed value would copy it into a new allocation).
 fn new_id() -> HeaderValue {
     let (prefix, count) = ID_STATE.with(|(prefix, counter)| {
         let count = counter.get().wrapping_add(1);
@@ -113,7 +111,8 @@ fn new_id() -> HeaderValue {
         let nibble = (value >> (124 - 4 * i)) & 0xf;
         *byte = b"0123456789abcdef"[nibble as usize];
     }
-    HeaderValue::from_bytes(&text).expect("hex digits are a valid header value")
+    HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(text))
+        .expect("hex digits are a valid header value")
 }
 
 #[cfg(test)]
