@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{assert_problem, Connection};
-use waypost::middleware::{BasicAuth, Bearer, BodyLimit, RequestId, RequestIdValue, Timeout};
+use waypost::middleware::{
+    BasicAuth, Bearer, BodyLimit, ManualClock, RateLimit, RequestId, RequestIdValue, Timeout,
+};
 use waypost::{get, post, routes, App, Bytes, Extension, State, TestClient};
 
 #[get("/id")]
@@ -189,4 +191,127 @@ async fn timeouts_run_at_group_scope_too() {
         .await
         .expect("the timeout did not fire");
     assert_problem(&response, 503);
+}
+
+#[get("/limited")]
+async fn limited() -> &'static str {
+    "ok"
+}
+
+async fn status_of(
+    connection: &mut Connection,
+    forwarded_for: Option<&str>,
+) -> common::RawResponse {
+    let header = forwarded_for
+        .map(|ip| format!("x-forwarded-for: {ip}\r\n"))
+        .unwrap_or_default();
+    connection
+        .send(format!("GET /limited HTTP/1.1\r\nhost: x\r\n{header}\r\n").as_bytes())
+        .await;
+    connection.read_response(false).await
+}
+
+#[tokio::test]
+async fn rate_limits_count_per_client_address_with_time_moved_by_the_test() {
+    let clock = ManualClock::new();
+    let app = App::new()
+        .wrap(RateLimit::per_minute(2).clock(clock.clone()))
+        .mount("/", routes![limited]);
+    let addr = common::spawn(app).await;
+    let mut connection = Connection::open(addr).await;
+    // A forwarded address from an untrusted peer is ignored: all three count against 127.0.0.1.
+    assert_eq!(status_of(&mut connection, None).await.status, 200);
+    assert_eq!(
+        status_of(&mut connection, Some("203.0.113.9")).await.status,
+        200
+    );
+    let refused = status_of(&mut connection, Some("203.0.113.10")).await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.header("retry-after"), Some("30"));
+    assert_eq!(
+        refused.header("content-type"),
+        Some("application/problem+json")
+    );
+    // Half a minute later one more request is allowed, and then none.
+    clock.advance(Duration::from_secs(30));
+    assert_eq!(status_of(&mut connection, None).await.status, 200);
+    assert_eq!(status_of(&mut connection, None).await.status, 429);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for() {
+    let clock = ManualClock::new();
+    let app = App::new()
+        .wrap(
+            RateLimit::per_minute(1)
+                .trusted_proxies(["127.0.0.1".parse().unwrap(), "10.0.0.1".parse().unwrap()])
+                .clock(clock),
+        )
+        .mount("/", routes![limited]);
+    let addr = common::spawn(app).await;
+    let mut connection = Connection::open(addr).await;
+    // The nearest untrusted address is the client; a spoofed leftmost entry is not.
+    assert_eq!(
+        status_of(&mut connection, Some("1.1.1.1, 198.51.100.1, 10.0.0.1"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        status_of(&mut connection, Some("2.2.2.2, 198.51.100.1"))
+            .await
+            .status,
+        429
+    );
+    assert_eq!(
+        status_of(&mut connection, Some("198.51.100.2"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        status_of(&mut connection, Some("198.51.100.2"))
+            .await
+            .status,
+        429
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_memory_is_bounded_however_many_clients_appear() {
+    let clock = ManualClock::new();
+    let client = TestClient::new(
+        App::new()
+            .wrap(
+                RateLimit::per_minute(1)
+                    .key_by(|req| {
+                        req.headers()
+                            .get("x-api-key")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned)
+                    })
+                    .max_clients(3)
+                    .clock(clock.clone()),
+            )
+            .mount("/", routes![limited]),
+    );
+    for key in ["a", "b", "c"] {
+        let response = client.get("/limited").header("x-api-key", key).send().await;
+        assert_eq!(response.status(), 200, "{key}");
+    }
+    // The map is full of active clients: newcomers share one quota.
+    let first = client.get("/limited").header("x-api-key", "d").send().await;
+    assert_eq!(first.status(), 200);
+    let second = client.get("/limited").header("x-api-key", "e").send().await;
+    assert_problem(&second, 429);
+    // Once the old clients are idle, there is room again.
+    clock.advance(Duration::from_secs(120));
+    for key in (0..10).map(|i| format!("new-{i}")) {
+        let response = client
+            .get("/limited")
+            .header("x-api-key", &key)
+            .send()
+            .await;
+        assert_ne!(response.status(), 500, "{key}");
+    }
 }

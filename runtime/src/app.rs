@@ -7,7 +7,9 @@ use http::Method;
 
 use crate::extract::StateNeeds;
 use crate::group::Group;
-use crate::middleware::{Chain, ChainEnd, Layer, Middleware, Provided};
+use crate::middleware::{
+    tower_layer, Chain, ChainEnd, Layer, Middleware, Provided, TowerLayerBound,
+};
 use crate::route::Route;
 use crate::router::{RouteInfo, Router};
 use crate::service::AppService;
@@ -140,7 +142,14 @@ impl App {
     /// Adds middleware to the app scope: it runs for every request, before
     /// routing, so 404s and 405s pass through it too. The first `wrap` is outermost.
     pub fn wrap<M: Middleware>(mut self, middleware: M) -> Self {
-        self.layers.push(Layer::Middleware(Arc::new(middleware)));
+        self.layers.push(middleware.into_layer().0);
+        self
+    }
+
+    /// Adds a `tower::Layer` (tower-http's, say) to the app scope, in order
+    /// with `wrap`: it wraps routing and everything after it.
+    pub fn layer<L: TowerLayerBound>(mut self, layer: L) -> Self {
+        self.layers.push(tower_layer(layer));
         self
     }
 
@@ -191,13 +200,22 @@ impl App {
     /// Nothing is served until this succeeds.
     pub fn build(self) -> Result<AppService, BuildError> {
         let mounts = self.root.flatten()?;
-        let mut chains = vec![Chain {
-            layers: self.layers.iter().map(|l| l.middleware().clone()).collect(),
-            end: ChainEnd::Router,
-        }];
+        let all_layers = self
+            .layers
+            .iter()
+            .chain(mounts.iter().flat_map(|mount| &mount.layers));
+        for layer in all_layers {
+            if let Some((name, reason)) = layer.invalid() {
+                return Err(BuildError::InvalidMiddleware {
+                    name,
+                    reason: reason.to_owned(),
+                });
+            }
+        }
+        let app_layers: Vec<&Layer> = self.layers.iter().collect();
+        let mut chains = vec![Chain::compose(APP_CHAIN, &app_layers, ChainEnd::Router)];
         let router = Router::build(&mounts, &mut chains, self.redirect_trailing_slash)?;
-        let app_layers: Vec<&Arc<dyn Middleware>> =
-            self.layers.iter().map(Layer::middleware).collect();
+        let app_layers: Vec<Arc<dyn Middleware>> = chains[APP_CHAIN as usize].layers.to_vec();
         for endpoint in router.endpoints() {
             let route = endpoint.route;
             let chain = endpoint
@@ -205,7 +223,7 @@ impl App {
                 .map(|index| &chains[index as usize].layers[..])
                 .unwrap_or_default();
             let mut provided = Provided::default();
-            for middleware in app_layers.iter().copied().chain(chain) {
+            for middleware in app_layers.iter().chain(chain) {
                 let mut needs = StateNeeds::default();
                 middleware.required(&mut needs);
                 check_needs(
@@ -324,6 +342,13 @@ pub enum BuildError {
         /// The missing type.
         type_name: &'static str,
     },
+    /// A middleware's configuration cannot work (CORS credentials with any origin, say).
+    InvalidMiddleware {
+        /// The middleware.
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A mount or group prefix is not a valid static path.
     InvalidPrefix {
         /// The prefix as given.
@@ -378,6 +403,9 @@ impl std::fmt::Display for BuildError {
                  provides it; wrap the route, its group or the app in a middleware declared with `#[middleware(provides = {type_name})]`",
                 taker(handler, *middleware)
             ),
+            BuildError::InvalidMiddleware { name, reason } => {
+                write!(f, "middleware `{name}` cannot be used: {reason}")
+            }
             BuildError::InvalidPrefix { prefix, reason } => {
                 write!(f, "invalid mount prefix `{prefix}`: {reason}")
             }

@@ -9,7 +9,9 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::BodyExt;
+use sync_wrapper::SyncWrapper;
 
 /// The error type of a streaming body.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -27,7 +29,14 @@ enum Kind {
     Empty,
     Full(Option<Bytes>),
     Incoming(hyper::body::Incoming),
-    Boxed(http_body_util::combinators::BoxBody<Bytes, BoxError>),
+    /// Any other body. Only `Send` is asked of it (a `BoxStream` qualifies);
+    /// `SyncWrapper` makes the `Body` `Sync` all the same, since it is only
+    /// ever polled through `&mut`. Its size hint and end are kept beside it.
+    Boxed {
+        body: SyncWrapper<UnsyncBoxBody<Bytes, BoxError>>,
+        size_hint: SizeHint,
+        ended: bool,
+    },
 }
 
 impl Body {
@@ -39,10 +48,22 @@ impl Body {
     /// Wraps any `http_body::Body` (a stream, a file, a channel).
     pub fn from_stream<B>(body: B) -> Self
     where
-        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        Body(Kind::Boxed(body.map_err(Into::into).boxed()))
+        // A body that is one already is not boxed twice.
+        let mut slot = Some(body);
+        if let Some(body) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Body>>() {
+            return body.take().unwrap_or_default();
+        }
+        let body = slot.expect("the body is still in its slot");
+        let size_hint = body.size_hint();
+        let ended = body.is_end_stream();
+        Body(Kind::Boxed {
+            body: SyncWrapper::new(body.map_err(Into::into).boxed_unsync()),
+            size_hint,
+            ended,
+        })
     }
 }
 
@@ -58,7 +79,7 @@ impl std::fmt::Debug for Body {
             Kind::Empty => "empty",
             Kind::Full(_) => "full",
             Kind::Incoming(_) => "incoming",
-            Kind::Boxed(_) => "stream",
+            Kind::Boxed { .. } => "stream",
         };
         f.debug_tuple("Body").field(&kind).finish()
     }
@@ -110,7 +131,30 @@ impl http_body::Body for Body {
             Kind::Empty => Poll::Ready(None),
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Incoming(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
-            Kind::Boxed(body) => Pin::new(body).poll_frame(cx),
+            Kind::Boxed {
+                body,
+                size_hint,
+                ended,
+            } => {
+                let poll = Pin::new(body.get_mut()).poll_frame(cx);
+                match &poll {
+                    Poll::Ready(None) => *ended = true,
+                    Poll::Ready(Some(Ok(frame))) => {
+                        if let Some(data) = frame.data_ref() {
+                            let len = data.len() as u64;
+                            let lower = size_hint.lower().saturating_sub(len);
+                            let upper = size_hint.upper().map(|u| u.saturating_sub(len));
+                            *size_hint = SizeHint::new();
+                            size_hint.set_lower(lower);
+                            if let Some(upper) = upper {
+                                size_hint.set_upper(upper);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                poll
+            }
         }
     }
 
@@ -119,7 +163,7 @@ impl http_body::Body for Body {
             Kind::Empty => true,
             Kind::Full(bytes) => bytes.is_none(),
             Kind::Incoming(body) => body.is_end_stream(),
-            Kind::Boxed(body) => body.is_end_stream(),
+            Kind::Boxed { ended, .. } => *ended,
         }
     }
 
@@ -128,7 +172,31 @@ impl http_body::Body for Body {
             Kind::Empty => SizeHint::with_exact(0),
             Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Incoming(body) => body.size_hint(),
-            Kind::Boxed(body) => body.size_hint(),
+            Kind::Boxed { size_hint, .. } => *size_hint,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn a_send_only_stream_makes_a_body_that_is_send_and_sync() {
+        assert_send_sync::<Body>();
+        // `UnsyncBoxBody` is `Send` but not `Sync`.
+        let unsync = http_body_util::Full::new(Bytes::from_static(b"abc"))
+            .map_err(|never| -> BoxError { match never {} })
+            .boxed_unsync();
+        let body = Body::from_stream(unsync);
+        assert_eq!(http_body::Body::size_hint(&body).exact(), Some(3));
+    }
+
+    #[test]
+    fn a_body_is_not_boxed_twice() {
+        let body = Body::from_stream(Body::from("abc"));
+        assert!(format!("{body:?}").contains("full"));
     }
 }

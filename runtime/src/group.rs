@@ -1,9 +1,7 @@
 //! Route groups: a path prefix with its own middleware, routes and nested groups.
 
-use std::sync::Arc;
-
 use crate::app::{validate_prefix, BuildError};
-use crate::middleware::{Layer, Middleware};
+use crate::middleware::{tower_layer, Layer, Middleware, TowerLayerBound};
 use crate::route::Route;
 
 /// A prefix with its own middleware chain, route tables and nested groups.
@@ -56,7 +54,27 @@ impl Group {
 
     /// Adds middleware that runs for this group's routes; the first `wrap` is outermost.
     pub fn wrap<M: Middleware>(mut self, middleware: M) -> Self {
-        self.layers.push(Layer::Middleware(Arc::new(middleware)));
+        self.layers.push(middleware.into_layer().0);
+        self
+    }
+
+    /// Adds a `tower::Layer` (tower-http's, say) to the group's chain, in
+    /// order with `wrap`: it wraps the rest of the chain for this group's routes.
+    ///
+    /// ```
+    /// use waypost::{get, routes, App, Group};
+    /// #[get("/ping")]
+    /// async fn ping() -> &'static str { "pong" }
+    /// let group = Group::new("/api")
+    ///     .layer(tower_http::cors::CorsLayer::permissive())
+    ///     .mount("/", routes![ping]);
+    /// # App::new().group(group).build().unwrap();
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: TowerLayerBound,
+    {
+        self.layers.push(tower_layer(layer));
         self
     }
 

@@ -6,6 +6,8 @@
 //! handler runs, so a middleware can answer (a 401, say) before a malformed
 //! `<id>` would have answered 400.
 
+use std::net::SocketAddr;
+
 use http::request::Parts;
 use http::{Extensions, HeaderMap, Method, Uri, Version};
 
@@ -47,6 +49,7 @@ pub struct RequestParts {
     app: AppHandle,
     routed: Option<Routed>,
     body_limit: usize,
+    peer: Option<SocketAddr>,
 }
 
 /// What routing found: the route and where its parameters sit in the path.
@@ -106,7 +109,11 @@ impl ParamPositions {
 }
 
 impl Request {
-    pub(crate) fn new(request: http::Request<Body>, app: AppHandle) -> Self {
+    pub(crate) fn new(
+        request: http::Request<Body>,
+        app: AppHandle,
+        peer: Option<SocketAddr>,
+    ) -> Self {
         let (head, body) = request.into_parts();
         let body_limit = app.body_limit;
         Request(Box::new(Inner {
@@ -115,6 +122,7 @@ impl Request {
                 app,
                 routed: None,
                 body_limit,
+                peer,
             },
             body,
         }))
@@ -202,6 +210,12 @@ impl Request {
         self.0.parts.route()
     }
 
+    /// The address of the client's end of the connection (a proxy's, behind
+    /// one); `None` for requests that did not come over TCP (the test client).
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.0.parts.peer
+    }
+
     /// The largest body, in bytes, that body extractors accept for this request.
     pub fn body_limit(&self) -> usize {
         self.0.parts.body_limit
@@ -225,6 +239,54 @@ impl Request {
     pub(crate) fn set_routed(&mut self, routed: Routed) {
         self.0.parts.routed = Some(routed);
     }
+
+    /// Splits off the head and body, keeping the context to join them again
+    /// with [`RequestContext::join`]: how a request passes through a tower layer.
+    pub(crate) fn split_http(self) -> (http::Request<Body>, RequestContext) {
+        let Inner { parts, body } = *self.0;
+        let RequestParts {
+            head,
+            app,
+            routed,
+            body_limit,
+            peer,
+        } = parts;
+        (
+            http::Request::from_parts(head, body),
+            RequestContext {
+                app,
+                routed,
+                body_limit,
+                peer,
+            },
+        )
+    }
+}
+
+/// A request's context without its head and body, while a tower layer has
+/// them (it travels in the `http::Request`'s extensions).
+#[derive(Clone)]
+pub(crate) struct RequestContext {
+    app: AppHandle,
+    routed: Option<Routed>,
+    body_limit: usize,
+    peer: Option<SocketAddr>,
+}
+
+impl RequestContext {
+    pub(crate) fn join(self, request: http::Request<Body>) -> Request {
+        let (head, body) = request.into_parts();
+        Request(Box::new(Inner {
+            parts: RequestParts {
+                head,
+                app: self.app,
+                routed: self.routed,
+                body_limit: self.body_limit,
+                peer: self.peer,
+            },
+            body,
+        }))
+    }
 }
 
 impl RequestParts {
@@ -241,6 +303,11 @@ impl RequestParts {
     /// The largest body, in bytes, that body extractors accept.
     pub fn body_limit(&self) -> usize {
         self.body_limit
+    }
+
+    /// The address of the client's end of the connection, if it came over TCP.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
     }
 
     /// App state of type `T`, if it was set with `App::state`.

@@ -150,22 +150,28 @@ impl Router {
                 .then(|| push_chain(chains, &shared, ChainEnd::MethodNotAllowed(allow.clone())));
             let endpoints = endpoints
                 .into_iter()
-                .map(|p| {
+                .map(|p| -> Result<(Method, Endpoint), BuildError> {
                     let mut own = RouteMiddleware::default();
                     (p.route.middleware)(&mut own);
+                    if let Some((name, reason)) = own.0.iter().find_map(Layer::invalid) {
+                        return Err(BuildError::InvalidMiddleware {
+                            name,
+                            reason: reason.to_owned(),
+                        });
+                    }
                     let layers: Vec<&Layer> = p.group_layers.iter().chain(&own.0).collect();
                     let chain = (!layers.is_empty())
                         .then(|| push_chain(chains, &layers, ChainEnd::Handler(p.route.handler)));
-                    (
+                    Ok((
                         p.method,
                         Endpoint {
                             route: p.route,
                             chain,
                             pattern: p.path,
                         },
-                    )
+                    ))
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
             nodes.push(PathNode {
                 endpoints,
                 allow,
@@ -296,14 +302,9 @@ pub(crate) enum Resolution<'r, 'p> {
 }
 
 fn push_chain(chains: &mut Vec<Chain>, layers: &[&Layer], end: ChainEnd) -> u32 {
-    chains.push(Chain {
-        layers: layers
-            .iter()
-            .map(|layer| layer.middleware().clone())
-            .collect(),
-        end,
-    });
-    (chains.len() - 1) as u32
+    let index = chains.len() as u32;
+    chains.push(Chain::compose(index, layers, end));
+    index
 }
 
 /// The group middleware that every endpoint of one path shares: the longest common prefix.

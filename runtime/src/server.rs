@@ -80,7 +80,7 @@ pub(crate) async fn serve_connections(listener: TcpListener, service: AppService
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
         }
-        let service = service.clone();
+        let service = service.for_peer(peer);
         let builder = builder.clone();
         tokio::spawn(async move {
             let connection = builder.serve_connection(TokioIo::new(stream), service);

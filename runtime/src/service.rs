@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -25,19 +26,30 @@ use crate::Body;
 /// connection, not per request.
 pub struct AppService {
     app: AppHandle,
+    /// The client's address, for the service a connection's requests go through.
+    peer: Option<SocketAddr>,
 }
 
 impl Clone for AppService {
     fn clone(&self) -> Self {
         AppService {
             app: self.app.for_connection(),
+            peer: self.peer,
         }
     }
 }
 
 impl AppService {
     pub(crate) fn new(app: AppHandle) -> Self {
-        AppService { app }
+        AppService { app, peer: None }
+    }
+
+    /// A clone for one connection from `peer`: its requests report that address.
+    pub fn for_peer(&self, peer: SocketAddr) -> AppService {
+        AppService {
+            app: self.app.for_connection(),
+            peer: Some(peer),
+        }
     }
 
     /// Answers one request.
@@ -56,7 +68,7 @@ impl AppService {
             .app
             .recover
             .then(|| PanicContext::of(&request, &self.app));
-        let request = Request::new(request, self.app.clone());
+        let request = Request::new(request, self.app.clone(), self.peer);
         let future = match &panic_context {
             None => start(request),
             // A middleware's or handler's synchronous part runs here, before the first poll.
@@ -199,7 +211,43 @@ impl Future for ResponseFuture {
     }
 }
 
-/// The response to one request, in the shape hyper's `Service` wants.
+/// The built app as a `tower::Service`, to be served by another tower stack
+/// or nested in another framework. Any request body that yields `Bytes` will do.
+///
+/// ```
+/// use tower_service::Service;
+/// use waypost::{get, routes, App};
+///
+/// #[get("/ping")]
+/// async fn ping() -> &'static str { "pong" }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let mut service = App::new().mount("/", routes![ping]).build().unwrap();
+/// let request = http::Request::get("/ping").body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+/// // `AppService::call` is also an inherent method: name the trait's.
+/// let response = Service::call(&mut service, request).await.unwrap();
+/// assert_eq!(response.status(), 200);
+/// # });
+/// ```
+impl<B> tower_service::Service<http::Request<B>> for AppService
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<crate::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ServeFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> ServeFuture {
+        ServeFuture(AppService::call(self, request.map(Body::from_stream)))
+    }
+}
+
+/// The response to one request, in the shape hyper's and tower's `Service` want.
 pub struct ServeFuture(ResponseFuture);
 
 impl Future for ServeFuture {

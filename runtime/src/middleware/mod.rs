@@ -29,19 +29,29 @@
 mod access_log;
 mod body_limit;
 mod chain;
+mod compression;
+mod cors;
 mod next;
+mod rate_limit;
 mod request_id;
 mod timeout;
+mod tower;
 
 pub use access_log::AccessLog;
 pub use body_limit::BodyLimit;
+pub use compression::Compression;
+pub use cors::Cors;
 pub use next::{Next, NextFuture};
+pub use rate_limit::{ManualClock, RateLimit};
 pub use request_id::{RequestId, RequestIdValue};
 pub use timeout::Timeout;
+pub use tower::{NextService, NextServiceFuture, TowerLayerBound};
 
 pub use crate::extract::{AuthRejection, BasicAuth, Bearer};
 
+pub use chain::ChainLayer;
 pub(crate) use chain::{Chain, ChainEnd, Layer};
+pub(crate) use tower::tower_layer;
 
 use crate::extract::StateNeeds;
 use crate::request::Request;
@@ -71,6 +81,16 @@ pub trait Middleware: Send + Sync + 'static {
 
     /// Records the state and extension types this middleware's extractors need.
     fn required(&self, _needs: &mut StateNeeds) {}
+
+    /// How a scope keeps this middleware. Built-ins made of tower layers
+    /// override it to be applied once per chain position.
+    #[doc(hidden)]
+    fn into_layer(self) -> ChainLayer
+    where
+        Self: Sized,
+    {
+        ChainLayer(Layer::Middleware(std::sync::Arc::new(self)))
+    }
 }
 
 /// The extension types the middleware of one chain insert.

@@ -30,6 +30,11 @@ impl Next {
         Next { chain, position: 0 }
     }
 
+    /// Position `position` of chain `chain`.
+    pub(crate) fn at(chain: u32, position: u32) -> Next {
+        Next { chain, position }
+    }
+
     /// Runs the rest of the chain and returns its response.
     pub fn run(self, req: Request) -> NextFuture {
         // The app handle is per connection: cloning it touches no counter that other connections share.

@@ -1,0 +1,158 @@
+//! `Cors`: cross-origin resource sharing, by tower-http's CORS layer.
+
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue, Method};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use super::chain::{ChainLayer, Layer};
+use super::tower::tower_layer;
+use super::{Middleware, Next};
+use crate::request::Request;
+use crate::route::HandlerFuture;
+
+/// Answers CORS preflight requests without reaching handlers and adds the
+/// CORS headers (with `Vary: Origin`) to responses for allowed origins.
+/// Nothing is allowed until configured. Credentials with any origin (`*`)
+/// cannot work in browsers and are refused by `App::build`.
+///
+/// Wrap it on a group to cover that group's routes (a preflight `OPTIONS`
+/// for a path that has no `OPTIONS` route runs the group's chain), or on the
+/// app to cover every path.
+///
+/// ```
+/// use std::time::Duration;
+/// use waypost::{middleware::Cors, App, Method};
+///
+/// let cors = Cors::new()
+///     .allow_origin("https://app.example")
+///     .allow_methods([Method::GET, Method::POST])
+///     .allow_headers(["content-type", "authorization"])
+///     .allow_credentials(true)
+///     .max_age(Duration::from_secs(600));
+/// let app = App::new().wrap(cors);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Cors {
+    origins: Vec<String>,
+    any_origin: bool,
+    methods: Vec<Method>,
+    headers: Vec<String>,
+    expose: Vec<String>,
+    credentials: bool,
+    max_age: Option<Duration>,
+}
+
+impl Cors {
+    /// A policy that allows nothing yet.
+    pub fn new() -> Self {
+        Cors::default()
+    }
+
+    /// Allows an origin, such as `https://app.example`; `"*"` allows any.
+    pub fn allow_origin(mut self, origin: &str) -> Self {
+        if origin == "*" {
+            self.any_origin = true;
+        } else {
+            self.origins.push(origin.to_owned());
+        }
+        self
+    }
+
+    /// Allows these methods in cross-origin requests.
+    pub fn allow_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
+        self.methods.extend(methods);
+        self
+    }
+
+    /// Allows these request headers in cross-origin requests.
+    pub fn allow_headers<'a>(mut self, headers: impl IntoIterator<Item = &'a str>) -> Self {
+        self.headers.extend(headers.into_iter().map(str::to_owned));
+        self
+    }
+
+    /// Lets the browser's script read these response headers.
+    pub fn expose_headers<'a>(mut self, headers: impl IntoIterator<Item = &'a str>) -> Self {
+        self.expose.extend(headers.into_iter().map(str::to_owned));
+        self
+    }
+
+    /// Allows cookies and `Authorization` in cross-origin requests.
+    pub fn allow_credentials(mut self, allow: bool) -> Self {
+        self.credentials = allow;
+        self
+    }
+
+    /// How long browsers may cache a preflight answer.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// The tower-http layer, or why this policy cannot work.
+    fn to_layer(&self) -> Result<CorsLayer, String> {
+        if self.credentials && self.any_origin {
+            return Err(
+                "`allow_credentials(true)` cannot be combined with `allow_origin(\"*\")`: \
+                browsers refuse credentials for a wildcard origin; list the origins instead"
+                    .to_owned(),
+            );
+        }
+        let origins = self
+            .origins
+            .iter()
+            .map(|origin| {
+                HeaderValue::try_from(origin.as_str())
+                    .map_err(|_| format!("`{origin}` is not a valid origin"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let names = |list: &[String]| {
+            list.iter()
+                .map(|name| {
+                    HeaderName::try_from(name.as_str())
+                        .map_err(|_| format!("`{name}` is not a valid header name"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let origin = if self.any_origin {
+            AllowOrigin::any()
+        } else {
+            AllowOrigin::list(origins)
+        };
+        let mut layer = CorsLayer::new()
+            .allow_origin(origin)
+            .allow_methods(self.methods.clone())
+            .allow_headers(names(&self.headers)?)
+            .expose_headers(names(&self.expose)?)
+            .allow_credentials(self.credentials);
+        if let Some(max_age) = self.max_age {
+            layer = layer.max_age(max_age);
+        }
+        Ok(layer)
+    }
+}
+
+impl Middleware for Cors {
+    /// Not used by `wrap`, which applies the layer once per chain position
+    /// (see [`Middleware::into_layer`]); here for completeness, per request.
+    fn call(&self, req: Request, next: Next) -> HandlerFuture {
+        match self.to_layer() {
+            Ok(layer) => tower_layer(layer).instantiate_at(next).call(req, next),
+            Err(_) => next.run(req).into_boxed(),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "Cors"
+    }
+
+    fn into_layer(self) -> ChainLayer {
+        ChainLayer(match self.to_layer() {
+            Ok(layer) => tower_layer(layer),
+            Err(reason) => Layer::Invalid {
+                name: "Cors",
+                reason,
+            },
+        })
+    }
+}

@@ -1,0 +1,292 @@
+//! `RateLimit`: requests per client over time, by governor's keyed GCRA limiter.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use governor::clock::Clock;
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
+use http::{header, HeaderValue, StatusCode};
+
+use super::{Middleware, Next};
+use crate::problem::Problem;
+use crate::request::Request;
+use crate::response::IntoResponse;
+use crate::route::HandlerFuture;
+
+/// Limits how often each client may call the routes it wraps: 429
+/// problem+json with `Retry-After` beyond the quota.
+///
+/// Clients are keyed by IP address: the connection's peer, or, when the
+/// peer is one of the configured [`trusted_proxies`](Self::trusted_proxies),
+/// the nearest untrusted address in `X-Forwarded-For` (a header from any
+/// other peer is ignored: clients can write what they like in it). Or key by
+/// what you compute with [`key_by`](Self::key_by) (an API key, a user id).
+///
+/// Memory stays bounded however many clients appear: past
+/// [`max_clients`](Self::max_clients) keys, idle ones are dropped, and if all
+/// are active, new clients share one overflow quota until room is made.
+///
+/// ```
+/// use waypost::{middleware::RateLimit, App};
+/// let app = App::new().wrap(
+///     RateLimit::per_second(10)
+///         .burst(20)
+///         .trusted_proxies(["10.0.0.2".parse().unwrap()]),
+/// );
+/// ```
+#[derive(Clone)]
+pub struct RateLimit {
+    quota: Quota,
+    trusted: Arc<[IpAddr]>,
+    key: Option<KeyFn>,
+    max_clients: usize,
+    clock: LimitClock,
+}
+
+type KeyFn = Arc<dyn Fn(&Request) -> Option<String> + Send + Sync>;
+
+/// Who a request counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ClientKey {
+    Ip(IpAddr),
+    Custom(String),
+    /// No key could be found (no peer, the key function said `None`), or
+    /// there is no room for another client.
+    Shared,
+}
+
+impl RateLimit {
+    /// At most `requests` per second per client, in bursts of as many.
+    pub fn per_second(requests: u32) -> Self {
+        Self::with_quota(Quota::per_second(non_zero(requests)))
+    }
+
+    /// At most `requests` per minute per client, in bursts of as many.
+    pub fn per_minute(requests: u32) -> Self {
+        Self::with_quota(Quota::per_minute(non_zero(requests)))
+    }
+
+    fn with_quota(quota: Quota) -> Self {
+        RateLimit {
+            quota,
+            trusted: Arc::from([]),
+            key: None,
+            max_clients: 100_000,
+            clock: LimitClock::real(),
+        }
+    }
+
+    /// Lets a client send up to `requests` at once before the rate applies.
+    pub fn burst(mut self, requests: u32) -> Self {
+        self.quota = self.quota.allow_burst(non_zero(requests));
+        self
+    }
+
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpAddr>) -> Self {
+        self.trusted = proxies.into_iter().collect();
+        self
+    }
+
+    /// Keys clients by what `key` returns instead of by address; `None` counts against one shared quota.
+    pub fn key_by(
+        mut self,
+        key: impl Fn(&Request) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.key = Some(Arc::new(key));
+        self
+    }
+
+    /// How many clients are remembered at most (100,000 by default).
+    pub fn max_clients(mut self, clients: usize) -> Self {
+        self.max_clients = clients.max(1);
+        self
+    }
+
+    /// Measures time with `clock` instead of the system's: for tests that move time themselves.
+    pub fn clock(mut self, clock: ManualClock) -> Self {
+        self.clock = LimitClock(Some(clock));
+        self
+    }
+
+    fn client_key(&self, req: &Request) -> ClientKey {
+        if let Some(key) = &self.key {
+            return key(req).map_or(ClientKey::Shared, ClientKey::Custom);
+        }
+        let Some(peer) = req.peer_addr().map(|addr| addr.ip()) else {
+            return ClientKey::Shared;
+        };
+        if !self.trusted.contains(&peer) {
+            return ClientKey::Ip(peer);
+        }
+        // Rightmost first: each proxy appends the address it got the request from.
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|item| item.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        forwarded
+            .iter()
+            .rev()
+            .find(|ip| !self.trusted.contains(ip))
+            .or(forwarded.first())
+            .map_or(ClientKey::Ip(peer), |ip| ClientKey::Ip(*ip))
+    }
+}
+
+fn non_zero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+/// A clock a test moves by hand; clones share the time.
+///
+/// ```
+/// use std::time::Duration;
+/// use waypost::middleware::{ManualClock, RateLimit};
+/// let clock = ManualClock::new();
+/// let limit = RateLimit::per_second(1).clock(clock.clone());
+/// clock.advance(Duration::from_secs(1));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock(Arc<AtomicU64>);
+
+impl ManualClock {
+    /// A clock at zero.
+    pub fn new() -> Self {
+        ManualClock::default()
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.0.fetch_add(by.as_nanos() as u64, Ordering::SeqCst);
+    }
+}
+
+/// The system's monotonic clock, or a [`ManualClock`].
+#[derive(Debug, Clone)]
+struct LimitClock(Option<ManualClock>);
+
+static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+impl LimitClock {
+    fn real() -> Self {
+        START.get_or_init(Instant::now);
+        LimitClock(None)
+    }
+}
+
+impl Clock for LimitClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        match &self.0 {
+            Some(manual) => Duration::from_nanos(manual.0.load(Ordering::SeqCst)),
+            None => START.get_or_init(Instant::now).elapsed(),
+        }
+    }
+}
+
+type Limiter = RateLimiter<
+    ClientKey,
+    DashMapStateStore<ClientKey>,
+    LimitClock,
+    governor::middleware::NoOpMiddleware<Duration>,
+>;
+
+/// A built rate limit: the configuration and the limiter every request of its scope shares.
+struct Active {
+    config: RateLimit,
+    limiter: Limiter,
+    /// When idle keys were last dropped, in nanoseconds of the limiter's clock.
+    last_sweep: AtomicU64,
+}
+
+/// How often at most a full map is swept of idle keys.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+impl Active {
+    /// Checks the request; the error is the 429.
+    fn check(&self, req: &Request) -> Result<(), Duration> {
+        let mut key = self.config.client_key(req);
+        if self.limiter.len() >= self.config.max_clients {
+            // Dropping idle keys walks the whole map: at most once a second.
+            let now = self.config.clock.now().as_nanos() as u64;
+            let last = self.last_sweep.load(Ordering::Relaxed);
+            if now.saturating_sub(last) >= SWEEP_EVERY.as_nanos() as u64
+                && self
+                    .last_sweep
+                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                self.limiter.retain_recent();
+                self.limiter.shrink_to_fit();
+            }
+            if self.limiter.len() >= self.config.max_clients {
+                key = ClientKey::Shared;
+            }
+        }
+        self.limiter
+            .check_key(&key)
+            .map_err(|not_until| not_until.wait_time_from(self.config.clock.now()))
+    }
+}
+
+impl Middleware for RateLimit {
+    fn call(&self, req: Request, next: Next) -> HandlerFuture {
+        // `wrap` builds the limiter once (see `into_layer`); a `RateLimit`
+        // called directly has no memory between requests.
+        Active::from(self.clone()).call(req, next)
+    }
+
+    fn name(&self) -> &'static str {
+        "RateLimit"
+    }
+
+    fn into_layer(self) -> super::ChainLayer {
+        super::ChainLayer(super::Layer::Middleware(Arc::new(Active::from(self))))
+    }
+}
+
+impl From<RateLimit> for Active {
+    fn from(config: RateLimit) -> Self {
+        let limiter = RateLimiter::dashmap_with_clock(config.quota, config.clock.clone());
+        Active {
+            config,
+            limiter,
+            last_sweep: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Middleware for Active {
+    fn call(&self, req: Request, next: Next) -> HandlerFuture {
+        match self.check(&req) {
+            Ok(()) => next.run(req).into_boxed(),
+            Err(wait) => {
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let seconds = seconds.max(1);
+                let mut response = Problem::new(StatusCode::TOO_MANY_REQUESTS)
+                    .with_detail(format!(
+                        "too many requests from this client; retry in {seconds} s"
+                    ))
+                    .with_extension("retry_after", seconds)
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                Box::pin(std::future::ready(response))
+            }
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "RateLimit"
+    }
+}

@@ -1,0 +1,198 @@
+//! tower interop: any `tower::Layer` in a chain, and the rest of a chain as
+//! a `tower::Service` for it to wrap.
+//!
+//! A tower layer is applied once per chain position when the app is built,
+//! around a [`NextService`] that runs the rest of the chain. Per request the
+//! layer's service is cloned (tower's `call` takes `&mut self`) and the
+//! request's context rides in its extensions across the layer.
+
+use std::convert::Infallible;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::StatusCode;
+use tower_layer::Layer as TowerLayer;
+use tower_service::Service;
+
+use super::{Middleware, Next, NextFuture};
+use crate::problem::Problem;
+use crate::request::{Request, RequestContext};
+use crate::response::{IntoResponse, Response};
+use crate::route::HandlerFuture;
+use crate::{Body, BoxError};
+
+/// The rest of a chain as a `tower::Service`: what a tower layer given to
+/// `App::layer` or `Group::layer` wraps.
+#[derive(Debug, Clone, Copy)]
+pub struct NextService {
+    next: Next,
+}
+
+impl NextService {
+    pub(crate) fn new(next: Next) -> Self {
+        NextService { next }
+    }
+}
+
+impl<B> Service<http::Request<B>> for NextService
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = NextServiceFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> NextServiceFuture {
+        let (mut head, body) = request.into_parts();
+        let future = match head.extensions.remove::<RequestContext>() {
+            Some(context) => {
+                let request = http::Request::from_parts(head, Body::from_stream(body));
+                self.next.run(context.join(request))
+            }
+            None => {
+                tracing::error!("a tower layer passed on a request without waypost's context (did it build a new request?)");
+                NextFuture::ready(
+                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+                        .with_detail("the request lost its context in a tower layer")
+                        .into_response(),
+                )
+            }
+        };
+        NextServiceFuture(future)
+    }
+}
+
+/// The response of [`NextService`].
+pub struct NextServiceFuture(NextFuture);
+
+impl Future for NextServiceFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.get_mut().0).poll(cx).map(Ok)
+    }
+}
+
+/// Makes the middleware of one chain position from a tower layer.
+#[doc(hidden)]
+pub trait LayerFactory: Send + Sync {
+    fn instantiate(&self, next: Next) -> Arc<dyn Middleware>;
+}
+
+/// A tower layer as waypost keeps it until chains are composed.
+pub(crate) struct TowerLayerFactory<L> {
+    pub(crate) layer: L,
+    pub(crate) name: &'static str,
+}
+
+impl<L, S, ResBody> LayerFactory for TowerLayerFactory<L>
+where
+    L: TowerLayer<NextService, Service = S> + Send + Sync,
+    S: Service<http::Request<Body>, Response = http::Response<ResBody>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    fn instantiate(&self, next: Next) -> Arc<dyn Middleware> {
+        Arc::new(TowerMiddleware {
+            service: self.layer.layer(NextService::new(next)),
+            name: self.name,
+        })
+    }
+}
+
+/// A tower service that wraps the rest of its chain, as a middleware.
+struct TowerMiddleware<S> {
+    service: S,
+    name: &'static str,
+}
+
+impl<S, ResBody> Middleware for TowerMiddleware<S>
+where
+    S: Service<http::Request<Body>, Response = http::Response<ResBody>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    /// `_next` is where the service was built to continue: it already holds it.
+    fn call(&self, req: Request, _next: Next) -> HandlerFuture {
+        let (mut request, context) = req.split_http();
+        request.extensions_mut().insert(context);
+        let mut service = self.service.clone();
+        let name = self.name;
+        Box::pin(async move {
+            let ready: Result<(), BoxError> = poll_fn(|cx| service.poll_ready(cx))
+                .await
+                .map_err(Into::into);
+            let result = match ready {
+                Ok(()) => service.call(request).await.map_err(Into::into),
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(response) => response.map(Body::from_stream),
+                Err(error) => {
+                    tracing::error!(layer = name, %error, "a tower layer failed; answered 500");
+                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+                        .with_detail("a middleware layer failed")
+                        .into_response()
+                }
+            }
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// A `tower::Layer` that `App::layer` and `Group::layer` accept: it wraps
+/// [`NextService`] into a cloneable service of `http::Request<Body>` whose
+/// response body yields `Bytes`.
+pub trait TowerLayerBound: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_factory(self) -> Arc<dyn LayerFactory>;
+}
+
+impl<L, S, ResBody> TowerLayerBound for L
+where
+    L: TowerLayer<NextService, Service = S> + Send + Sync + 'static,
+    S: Service<http::Request<Body>, Response = http::Response<ResBody>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    fn into_factory(self) -> Arc<dyn LayerFactory> {
+        Arc::new(TowerLayerFactory {
+            layer: self,
+            name: std::any::type_name::<L>(),
+        })
+    }
+}
+
+/// A tower layer as a scope keeps it.
+pub(crate) fn tower_layer<L: TowerLayerBound>(layer: L) -> super::Layer {
+    super::Layer::Tower(layer.into_factory())
+}

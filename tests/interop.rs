@@ -1,0 +1,292 @@
+//! tower interop and the built-ins made of tower-http layers: a tower layer
+//! in a group, ordered with `wrap`; the app served by a tower stack; CORS
+//! preflights; compression negotiation.
+
+mod common;
+
+use std::io::Read;
+
+use common::{assert_problem, Connection};
+use http::HeaderValue;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::service::TowerToHyperService;
+use tower_http::set_header::SetResponseHeaderLayer;
+use waypost::middleware::{Compression, Cors};
+use waypost::{
+    get, middleware, post, routes, App, BuildError, Group, HeaderMap, Method, Next, Request,
+    Response, TestClient,
+};
+
+#[middleware]
+async fn mark(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let seen = response
+        .headers()
+        .get("x-layer")
+        .map(|v| format!("{},wrap", v.to_str().unwrap()))
+        .unwrap_or_else(|| "wrap".into());
+    response
+        .headers_mut()
+        .insert("x-layer", seen.parse().unwrap());
+    response
+}
+
+#[get("/users/<id>")]
+async fn user(id: u32, headers: HeaderMap) -> String {
+    format!("{id} {}", headers.contains_key("x-request-id"))
+}
+
+#[get("/outside")]
+async fn outside() -> &'static str {
+    "outside"
+}
+
+#[tokio::test]
+async fn a_tower_layer_in_a_group_runs_in_order_with_wrap_and_only_for_the_group() {
+    let inner = SetResponseHeaderLayer::appending(
+        http::header::HeaderName::from_static("x-layer"),
+        HeaderValue::from_static("tower"),
+    );
+    let app = App::new().mount("/", routes![outside]).group(
+        Group::new("/api")
+            .layer(inner)
+            .wrap(mark)
+            .mount("/", routes![user]),
+    );
+    let addr = common::spawn(app).await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /api/users/5 HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 200);
+    // The tower layer is outermost: it appends after `mark` set its value;
+    // path parameters still parse after passing through it.
+    let values: Vec<&str> = response
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "x-layer")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    assert_eq!(values, ["wrap", "tower"]);
+    assert_eq!(response.body, b"5 false");
+    connection
+        .send(b"GET /outside HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.header("x-layer"), None);
+}
+
+#[tokio::test]
+async fn the_built_app_is_a_tower_service_served_by_another_stack() {
+    let service = App::new().mount("/", routes![user]).build().unwrap();
+    let stack = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            http::header::SERVER,
+            HeaderValue::from_static("stacked"),
+        ))
+        .service(service);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(stack))
+            .await;
+    });
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /users/9 HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("server"), Some("stacked"));
+    assert_eq!(response.body, b"9 false");
+    connection
+        .send(b"GET /users/x HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    assert_eq!(connection.read_response(false).await.status, 400);
+}
+
+#[post("/items")]
+async fn create_item() -> &'static str {
+    "created"
+}
+
+#[get("/items")]
+async fn list_items() -> &'static str {
+    "[]"
+}
+
+fn cors_client() -> TestClient {
+    TestClient::new(
+        App::new().mount("/", routes![outside]).group(
+            Group::new("/api")
+                .wrap(
+                    Cors::new()
+                        .allow_origin("https://app.example")
+                        .allow_methods([Method::GET, Method::POST])
+                        .allow_headers(["content-type"])
+                        .allow_credentials(true)
+                        .max_age(std::time::Duration::from_secs(600)),
+                )
+                .mount("/", routes![create_item, list_items]),
+        ),
+    )
+}
+
+#[tokio::test]
+async fn cors_preflights_are_answered_without_reaching_handlers() {
+    let client = cors_client();
+    // (origin, requested method, requested headers) → allowed?
+    let cases = [
+        ("https://app.example", "POST", "content-type", true),
+        ("https://app.example", "GET", "", true),
+        ("https://evil.example", "POST", "content-type", false),
+    ];
+    for (origin, method, headers, allowed) in cases {
+        let mut request = client
+            .options("/api/items")
+            .header("origin", origin)
+            .header("access-control-request-method", method);
+        if !headers.is_empty() {
+            request = request.header("access-control-request-headers", headers);
+        }
+        let response = request.send().await;
+        assert_eq!(
+            response.status(),
+            200,
+            "{origin} {method}: {}",
+            response.text()
+        );
+        assert!(response.text().is_empty(), "a preflight reached a handler");
+        let allow_origin = response.header("access-control-allow-origin");
+        if allowed {
+            assert_eq!(allow_origin, Some(origin));
+            assert_eq!(
+                response.header("access-control-allow-credentials"),
+                Some("true")
+            );
+            assert_eq!(response.header("access-control-max-age"), Some("600"));
+            let methods = response.header("access-control-allow-methods").unwrap();
+            assert!(methods.contains("POST"), "{methods}");
+        } else {
+            assert_eq!(allow_origin, None, "{origin}");
+        }
+        let vary = response
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(vary.contains("origin"), "{vary}");
+    }
+
+    // A simple request from an allowed origin gets the header; from another, none.
+    let response = client
+        .get("/api/items")
+        .header("origin", "https://app.example")
+        .send()
+        .await;
+    assert_eq!(response.text(), "[]");
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let response = client
+        .get("/api/items")
+        .header("origin", "https://evil.example")
+        .send()
+        .await;
+    assert_eq!(response.header("access-control-allow-origin"), None);
+
+    // Outside the group, CORS does not apply: an OPTIONS is a 405.
+    let response = client
+        .options("/outside")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await;
+    assert_problem(&response, 405);
+}
+
+#[test]
+fn cors_credentials_with_any_origin_are_refused_when_the_app_is_built() {
+    let error = App::new()
+        .wrap(Cors::new().allow_origin("*").allow_credentials(true))
+        .mount("/", routes![outside])
+        .build()
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&error, BuildError::InvalidMiddleware { name: "Cors", .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("credentials"), "{error}");
+}
+
+#[get("/big")]
+async fn big() -> String {
+    "waypost compresses this line. ".repeat(200)
+}
+
+#[get("/tiny")]
+async fn tiny() -> &'static str {
+    "tiny"
+}
+
+#[get("/image")]
+async fn image() -> ([(&'static str, &'static str); 1], Vec<u8>) {
+    ([("content-type", "image/png")], vec![7; 4096])
+}
+
+#[tokio::test]
+async fn compression_is_negotiated_and_skips_small_and_compressed_bodies() {
+    let client = TestClient::new(
+        App::new()
+            .wrap(Compression::new())
+            .mount("/", routes![big, tiny, image]),
+    );
+    let expected = "waypost compresses this line. ".repeat(200);
+
+    let response = client
+        .get("/big")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    assert!(response.bytes().len() < expected.len() / 10);
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&response.bytes()[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, expected);
+
+    for (accept, chosen) in [
+        ("br", Some("br")),
+        ("zstd", Some("zstd")),
+        ("gzip;q=0.5, br;q=1.0", Some("br")),
+        ("identity", None),
+        ("", None),
+    ] {
+        let mut request = client.get("/big");
+        if !accept.is_empty() {
+            request = request.header("accept-encoding", accept);
+        }
+        let response = request.send().await;
+        assert_eq!(response.header("content-encoding"), chosen, "{accept}");
+        if chosen.is_none() {
+            assert_eq!(response.text(), expected);
+        }
+    }
+
+    for path in ["/tiny", "/image"] {
+        let response = client
+            .get(path)
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await;
+        assert_eq!(response.header("content-encoding"), None, "{path}");
+    }
+}
