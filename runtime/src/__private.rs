@@ -217,3 +217,41 @@ pub fn wrap<M: Middleware>(layers: &mut RouteMiddleware, middleware: M) {
 pub fn ready(response: Response) -> HandlerFuture {
     Box::pin(std::future::ready(response))
 }
+
+pin_project_lite::pin_project! {
+    /// A handler's or middleware's future whose output becomes a response:
+    /// boxed as it is, without an `async` block around it that would keep
+    /// its arguments a second time.
+    pub struct Respond<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+/// Boxes the future of a call whose output is converted with `IntoResponse`;
+/// the return type's span points at a type that is not a response.
+pub fn respond<T, F>(future: F) -> HandlerFuture
+where
+    T: IntoResponse,
+    F: Future<Output = T> + Send + 'static,
+{
+    Box::pin(Respond { future })
+}
+
+impl<F> Future for Respond<F>
+where
+    F: Future,
+    F::Output: IntoResponse,
+{
+    type Output = Response;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Response> {
+        self.project()
+            .future
+            .poll(cx)
+            .map(IntoResponse::into_response)
+    }
+}

@@ -76,6 +76,26 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
     let block = &function.block;
 
     let shim = local("__WAYPOST_SHIM");
+    // Without extractors the function's own future is boxed as it is, inside
+    // `Respond`: an `async` block around it would hold the request twice.
+    let shim_body = if extractors.is_empty() {
+        let respond = match &function.sig.output {
+            syn::ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+                quote_spanned!(ty.span()=> ::waypost::__private::respond::<#ty, _>)
+            }
+            _ => quote!(::waypost::__private::respond),
+        };
+        quote!(#respond(#ident::#ident(#request, #next)))
+    } else {
+        quote! {
+            ::waypost::__private::Box::pin(async move {
+                #request_binding
+                #(#extract)*
+                let #output = #ident::#ident(#(#vars,)* #request, #next).await;
+                #into_response
+            })
+        }
+    };
 
     quote! {
         #(#attrs)*
@@ -95,12 +115,7 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
                 fn(&mut ::waypost::__private::StateNeeds),
             ) = (
                 |#request: ::waypost::__private::Request, #next: ::waypost::__private::Next| -> ::waypost::__private::HandlerFuture {
-                    ::waypost::__private::Box::pin(async move {
-                        #request_binding
-                        #(#extract)*
-                        let #output = #ident::#ident(#(#vars,)* #request, #next).await;
-                        #into_response
-                    })
+                    #shim_body
                 },
                 |#needs_param| {
                     #(#required)*

@@ -128,25 +128,32 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
         }
         _ => quote!(::waypost::__private::into_response(#output)),
     };
+    // Without extractors the handler's own future is boxed as it is, inside
+    // `Respond`: an `async` block around it would hold its arguments twice.
+    if extractors.is_empty() {
+        let respond = match &handler.function.sig.output {
+            syn::ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+                quote_spanned!(ty.span()=> ::waypost::__private::respond::<#ty, _>)
+            }
+            _ => quote!(::waypost::__private::respond),
+        };
+        return quote! {
+            |#request: ::waypost::__private::Request| -> ::waypost::__private::HandlerFuture {
+                #(#parse_params)*
+                #respond(#ident(#(#call_args),*))
+            }
+        };
+    }
     // The request is one pointer: the future keeps it whole and lends its
     // parts to the extractors; the body is taken out to be threaded through.
-    let (split, take_body, end_of_body) = if extractors.is_empty() {
-        (quote!(let _ = &#request;), quote!(), quote!())
-    } else {
-        (
-            quote!(let mut #request = #request;),
-            quote!(let #body = #request.take_body();),
-            quote!(let _ = #body;),
-        )
-    };
     quote! {
         |#request: ::waypost::__private::Request| -> ::waypost::__private::HandlerFuture {
-            #split
+            let mut #request = #request;
             #(#parse_params)*
             ::waypost::__private::Box::pin(async move {
-                #take_body
+                let #body = #request.take_body();
                 #(#extractors)*
-                #end_of_body
+                let _ = #body;
                 let #output = #ident(#(#call_args),*).await;
                 #into_response
             })
