@@ -69,12 +69,30 @@ def wait_for_port(timeout=120.0):
     raise RuntimeError(f"server did not listen on {PORT} within {timeout}s")
 
 
+# What wraps every route of the waypost and axum servers (BENCH_MIDDLEWARE);
+# set by the middleware section only.
+MIDDLEWARE = {"variant": "none"}
+MIDDLEWARE_VARIANTS = [
+    # (server, variant, what it is)
+    ("hyper", "none", "raw hyper, no middleware"),
+    ("waypost", "none", "no middleware, panics not caught"),
+    ("waypost", "default", "`App::new()` as users get it: panics caught"),
+    ("waypost", "noop5", "5 no-op `#[middleware]`"),
+    ("waypost", "stack", "`RequestId` + `AccessLog` + `Timeout` + panic recovery, no subscriber"),
+    ("waypost", "stack-sink", "the same, a `tracing-subscriber` fmt subscriber writing to a sink"),
+    ("axum", "none", "no middleware"),
+    ("axum", "noop5", "5 no-op `from_fn` layers"),
+    ("axum", "stack", "tower-http `SetRequestId`(uuid) + `Trace` + `PropagateRequestId` + `CatchPanic` + `Timeout`, no subscriber"),
+    ("axum", "stack-sink", "the same, a `tracing-subscriber` fmt subscriber writing to a sink"),
+]
+
+
 def start(command, wrapper=()):
-    env = ENV
+    env = dict(ENV, BENCH_MIDDLEWARE=MIDDLEWARE["variant"])
     if wrapper:
         # Go preempts goroutines with SIGURG, which callgrind's signal
         # bookkeeping does not survive; under valgrind, preempt cooperatively.
-        env = dict(ENV, GODEBUG="asyncpreemptoff=1", BENCH_EXIT_ROUTE="1")
+        env = dict(env, GODEBUG="asyncpreemptoff=1", BENCH_EXIT_ROUTE="1")
     process = subprocess.Popen(
         ["taskset", "-c", SERVER_CPU, *wrapper, *command],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -352,7 +370,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk/h2load run")
     parser.add_argument("--connections", type=int, default=1000, help="idle keep-alive connections for RSS")
     parser.add_argument("--compile-runs", type=int, default=1, help="builds per app for compile cost (0 skips)")
-    parser.add_argument("--skip", action="append", default=[], help="skip a section: callgrind, load, memory, router, compile")
+    parser.add_argument("--skip", action="append", default=[], help="skip a section: callgrind, middleware, load, memory, router, compile")
     parser.add_argument("--profiles", help="keep each server's 2N callgrind profile of this endpoint in bench/target/profiles")
     parser.add_argument("--results", help="also write the report to this file")
     options = parser.parse_args()
@@ -400,6 +418,22 @@ def main():
                 for e in columns
             ]
             say(f"| {name} | " + " | ".join(cells) + " |")
+        say("")
+
+    if "middleware" not in options.skip:
+        log(f"== middleware: callgrind, /plaintext, N={options.requests}")
+        figures = {}
+        for server, variant, _ in MIDDLEWARE_VARIANTS:
+            MIDDLEWARE["variant"] = variant
+            figures[server, variant] = instructions_per_request(SERVERS[server], "plaintext", options.requests, str(body_file), workdir)
+            log(f"   {server:8} {variant:11} {figures[server, variant]:>9.0f} instr/request")
+        MIDDLEWARE["variant"] = "none"
+        say(f"### Middleware (callgrind, /plaintext, instructions per request, N = {options.requests}; ratios to raw hyper, and to the same server without middleware)\n")
+        say("| server | middleware | instructions / request | × raw hyper | × same server, none |")
+        say("|---|---|---|---|---|")
+        for server, variant, what in MIDDLEWARE_VARIANTS:
+            value = figures[server, variant]
+            say(f"| {server} | {what} | {value:,.0f} | {ratio(value, figures['hyper', 'none'])} | {ratio(value, figures[server, 'none'])} |")
         say("")
 
     if "load" not in options.skip:

@@ -337,3 +337,26 @@ async fn trailing_slashes_are_strict_unless_redirects_are_asked_for() {
         assert_problem(&lenient.get(&format!("{base}/nope/")).send().await, 404);
     }
 }
+
+#[tokio::test]
+async fn recover_can_be_turned_off_for_the_app_and_wrapped_on_a_group() {
+    use waypost::middleware::Recover;
+    let addr = common::spawn(
+        App::new().recover(false).mount("/", routes![open]).group(
+            Group::new("/guarded")
+                .wrap(Recover::new())
+                .mount("/", routes![panics]),
+        ),
+    )
+    .await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /guarded/panics HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 500);
+    connection
+        .send(b"GET /open HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    assert_eq!(connection.read_response(false).await.status, 200);
+}

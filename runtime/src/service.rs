@@ -3,18 +3,15 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::{Method, StatusCode, Uri};
 use tracing::Span;
 
 use crate::app::{AppHandle, APP_CHAIN};
-use crate::middleware::{Next, NextFuture};
-use crate::problem::Problem;
+use crate::middleware::{CatchPanic, Next, NextFuture, PanicContext};
 use crate::request::Request;
-use crate::response::{IntoResponse, Response};
+use crate::response::Response;
 use crate::route::Route;
 use crate::router::{Resolution, RouteInfo};
 use crate::Body;
@@ -64,25 +61,16 @@ impl AppService {
         // keeping it is worth a single instruction per request.
         let span = (!span.is_disabled()).then_some(span);
         let entered = span.as_ref().map(Span::enter);
-        let panic_context = self
-            .app
-            .recover
-            .then(|| PanicContext::of(&request, &self.app));
-        let request = Request::new(request, self.app.clone(), self.peer);
-        let future = match &panic_context {
-            None => start(request),
-            // A middleware's or handler's synchronous part runs here, before the first poll.
-            Some(context) => match std::panic::catch_unwind(AssertUnwindSafe(|| start(request))) {
-                Ok(future) => future,
-                Err(panic) => NextFuture::ready(context.answer(panic)),
-            },
+        let future = if self.app.recover {
+            let context = PanicContext::of(request.method(), request.uri(), &self.app);
+            let request = Request::new(request, self.app.clone(), self.peer);
+            // A middleware's or handler's synchronous part runs in `start`, before the first poll.
+            Guarded::Caught(CatchPanic::start(context, || start(request)))
+        } else {
+            Guarded::Plain(start(Request::new(request, self.app.clone(), self.peer)))
         };
         drop(entered);
-        ResponseFuture {
-            future,
-            span,
-            panic_context,
-        }
+        ResponseFuture { future, span }
     }
 
     /// The route table.
@@ -122,52 +110,6 @@ fn start(request: Request) -> NextFuture {
     }
 }
 
-/// What a panic is logged with: the request's method, path and route.
-struct PanicContext {
-    /// Method and URI, kept only when an error event would be logged:
-    /// cloning a URI costs more than the rest of panic handling together.
-    request: Option<(Method, Uri)>,
-    app: AppHandle,
-}
-
-impl PanicContext {
-    fn of(request: &http::Request<Body>, app: &AppHandle) -> Self {
-        let logged = tracing::enabled!(tracing::Level::ERROR);
-        PanicContext {
-            request: logged.then(|| (request.method().clone(), request.uri().clone())),
-            app: app.clone(),
-        }
-    }
-
-    fn answer(&self, panic: Box<dyn std::any::Any + Send>) -> Response {
-        let message = panic
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(a panic payload that is not a string)");
-        if let Some((method, uri)) = &self.request {
-            let route = match self.app.router.resolve(method, uri.path()) {
-                Resolution::Route { endpoint, .. } => endpoint.route.describe(),
-                _ => "(no route)".to_owned(),
-            };
-            tracing::error!(
-                method = %method,
-                path = uri.path(),
-                route = %route,
-                panic = message,
-                "a handler or middleware panicked; answered 500"
-            );
-        }
-        let problem = Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-            .with_detail("the server failed while handling this request");
-        match &self.request {
-            Some((_, uri)) => problem.with_instance(uri.path()),
-            None => problem,
-        }
-        .into_response()
-    }
-}
-
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for AppService {
     type Response = Response;
     type Error = Infallible;
@@ -180,11 +122,15 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for AppServic
 
 /// The response to one request.
 pub struct ResponseFuture {
-    future: NextFuture,
+    future: Guarded,
     /// The request's span, when a subscriber wants it.
     span: Option<Span>,
-    /// Set when panics are caught (see [`App::recover`](crate::App::recover)).
-    panic_context: Option<PanicContext>,
+}
+
+/// The chain's future, its panics caught or not (see [`App::recover`](crate::App::recover)).
+enum Guarded {
+    Plain(NextFuture),
+    Caught(CatchPanic),
 }
 
 impl Future for ResponseFuture {
@@ -193,20 +139,9 @@ impl Future for ResponseFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.get_mut();
         let _entered = this.span.as_ref().map(Span::enter);
-        let future = &mut this.future;
-        match &this.panic_context {
-            None => Pin::new(future).poll(cx),
-            Some(context) => {
-                match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *future).poll(cx)))
-                {
-                    Ok(poll) => poll,
-                    Err(panic) => {
-                        // The panicked future must not be polled again.
-                        *future = NextFuture::ready(Response::new(Body::empty()));
-                        Poll::Ready(context.answer(panic))
-                    }
-                }
-            }
+        match &mut this.future {
+            Guarded::Plain(future) => Pin::new(future).poll(cx),
+            Guarded::Caught(future) => Pin::new(future).poll(cx),
         }
     }
 }

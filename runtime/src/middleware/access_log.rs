@@ -48,14 +48,20 @@ impl Middleware for AccessLog {
                 Resolution::Route { endpoint, .. } => Some(endpoint.pattern.as_str()),
                 _ => None,
             };
+            // Strings as `Display` (`%`): subscribers then write them as they
+            // are, not escaped character by character as `Debug` would.
+            let request_id = request_id
+                .as_ref()
+                .map(RequestIdValue::as_str)
+                .unwrap_or("");
             tracing::info!(
                 target: "waypost::access",
                 method = %method,
-                path = uri.path(),
-                route = route.unwrap_or(""),
+                path = %uri.path(),
+                route = %route.unwrap_or(""),
                 status = response.status().as_u16(),
                 latency_us = started.elapsed().as_micros() as u64,
-                request_id = request_id.as_ref().map(RequestIdValue::as_str).unwrap_or(""),
+                request_id = %request_id,
                 "request"
             );
             response

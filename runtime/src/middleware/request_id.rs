@@ -68,7 +68,10 @@ impl Middleware for RequestId {
             Some(value) if usable(value) => value.clone(),
             _ => new_id(),
         };
-        tracing::Span::current().record("request_id", id.to_str().unwrap_or_default());
+        tracing::Span::current().record(
+            "request_id",
+            tracing::field::display(id.to_str().unwrap_or_default()),
+        );
         req.extensions_mut().insert(RequestIdValue(id.clone()));
         Box::pin(async move {
             let mut response = next.run(req).await;

@@ -1,0 +1,134 @@
+//! `Recover`: a panic in a handler or middleware answers 500 instead of
+//! dropping the connection.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::{Method, StatusCode, Uri};
+
+use super::{Middleware, Next, NextFuture};
+use crate::app::AppHandle;
+use crate::problem::Problem;
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
+use crate::route::HandlerFuture;
+use crate::router::Resolution;
+
+/// Answers a panic in the rest of the chain with 500 problem+json (the
+/// panic message is logged with the method, path and route, never sent to
+/// the client); the connection stays usable.
+///
+/// Every app has it already, outermost, around everything: [`App::new`]
+/// turns it on and [`App::recover(false)`](crate::App::recover) off. Wrap it
+/// yourself to catch panics within a scope when the app-wide one is off.
+///
+/// [`App::new`]: crate::App::new
+///
+/// ```
+/// use waypost::{middleware::Recover, App, Group};
+/// let app = App::new().recover(false).group(Group::new("/api").wrap(Recover::new()));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recover {
+    _private: (),
+}
+
+impl Recover {
+    /// Catches panics in what it wraps.
+    pub fn new() -> Self {
+        Recover { _private: () }
+    }
+}
+
+impl Middleware for Recover {
+    fn call(&self, req: Request, next: Next) -> HandlerFuture {
+        let context = PanicContext::of(req.method(), req.uri(), req.app());
+        Box::pin(CatchPanic::start(context, || next.run(req)))
+    }
+
+    fn name(&self) -> &'static str {
+        "Recover"
+    }
+}
+
+/// A future whose panics, in its creation or any poll, become a 500.
+pub(crate) struct CatchPanic {
+    future: NextFuture,
+    context: PanicContext,
+}
+
+impl CatchPanic {
+    /// Creates the future with `start` (the synchronous part of a chain runs there) and guards it.
+    pub(crate) fn start(context: PanicContext, start: impl FnOnce() -> NextFuture) -> Self {
+        let future = match std::panic::catch_unwind(AssertUnwindSafe(start)) {
+            Ok(future) => future,
+            Err(panic) => NextFuture::ready(context.answer(panic)),
+        };
+        CatchPanic { future, context }
+    }
+}
+
+impl Future for CatchPanic {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self.get_mut();
+        let future = &mut this.future;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *future).poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => {
+                // The panicked future must not be polled again.
+                *future = NextFuture::ready(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+                Poll::Ready(this.context.answer(panic))
+            }
+        }
+    }
+}
+
+/// What a panic is logged with: the request's method, path and route.
+pub(crate) struct PanicContext {
+    /// Method and URI, kept only when an error event would be logged:
+    /// cloning a URI costs more than the rest of panic handling together.
+    request: Option<(Method, Uri)>,
+    app: AppHandle,
+}
+
+impl PanicContext {
+    pub(crate) fn of(method: &Method, uri: &Uri, app: &AppHandle) -> Self {
+        let logged = tracing::enabled!(tracing::Level::ERROR);
+        PanicContext {
+            request: logged.then(|| (method.clone(), uri.clone())),
+            app: app.clone(),
+        }
+    }
+
+    pub(crate) fn answer(&self, panic: Box<dyn std::any::Any + Send>) -> Response {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(a panic payload that is not a string)");
+        if let Some((method, uri)) = &self.request {
+            let route = match self.app.router.resolve(method, uri.path()) {
+                Resolution::Route { endpoint, .. } => endpoint.route.describe(),
+                _ => "(no route)".to_owned(),
+            };
+            tracing::error!(
+                method = %method,
+                path = uri.path(),
+                route = %route,
+                panic = message,
+                "a handler or middleware panicked; answered 500"
+            );
+        }
+        let problem = Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+            .with_detail("the server failed while handling this request");
+        match &self.request {
+            Some((_, uri)) => problem.with_instance(uri.path()),
+            None => problem,
+        }
+        .into_response()
+    }
+}
