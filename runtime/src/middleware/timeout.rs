@@ -1,18 +1,25 @@
 //! `Timeout`: a deadline for the rest of the chain.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::StatusCode;
+use tokio::time::{Instant, Sleep};
 
-use super::{Middleware, Next};
+use super::{Middleware, Next, NextFuture};
 use crate::problem::Problem;
 use crate::request::Request;
-use crate::response::IntoResponse;
-use crate::route::HandlerFuture;
+use crate::response::{IntoResponse, Response};
+use crate::route::{HandlerFuture, Route};
 
 /// Answers 503 problem+json when the rest of the chain takes longer than
 /// the duration; the unfinished handler future is dropped at the deadline.
 /// Use it at app, group or route scope.
+///
+/// A request answered in its first poll (most are) never touches the timer:
+/// the clock starts when the rest of the chain first has to wait.
 ///
 /// ```
 /// use std::time::Duration;
@@ -27,7 +34,7 @@ pub struct Timeout {
 }
 
 impl Timeout {
-    /// A deadline of `duration` after the request enters this middleware.
+    /// A deadline of `duration` after the request first waits in this middleware.
     pub const fn new(duration: Duration) -> Self {
         Timeout { duration }
     }
@@ -35,27 +42,57 @@ impl Timeout {
 
 impl Middleware for Timeout {
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
-        let duration = self.duration;
-        Box::pin(async move {
-            let uri = req.uri().clone();
-            match tokio::time::timeout(duration, next.run(req)).await {
-                Ok(response) => response,
-                Err(_) => {
-                    let path = uri.path();
-                    tracing::warn!(path, ?duration, "request timed out; answered 503");
-                    Problem::new(StatusCode::SERVICE_UNAVAILABLE)
-                        .with_detail(format!(
-                            "the request took longer than {} ms",
-                            duration.as_millis()
-                        ))
-                        .with_instance(path)
-                        .into_response()
-                }
-            }
+        let route = req.route();
+        Box::pin(Deadline {
+            inner: Some(next.run(req)),
+            duration: self.duration,
+            sleep: None,
+            route,
         })
     }
 
     fn name(&self) -> &'static str {
         "Timeout"
+    }
+}
+
+/// The rest of the chain, racing a timer that is armed only once it waits.
+struct Deadline {
+    /// `None` once dropped at the deadline.
+    inner: Option<NextFuture>,
+    duration: Duration,
+    sleep: Option<Pin<Box<Sleep>>>,
+    route: Option<&'static Route>,
+}
+
+impl Future for Deadline {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self.get_mut();
+        if let Some(inner) = &mut this.inner {
+            if let Poll::Ready(response) = Pin::new(inner).poll(cx) {
+                return Poll::Ready(response);
+            }
+        }
+        let duration = this.duration;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(Instant::now() + duration)));
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        // The deadline passed: drop the unfinished work now, not when the response is written.
+        this.inner = None;
+        let route = this.route.map(Route::path).unwrap_or("(before routing)");
+        tracing::warn!(route, ?duration, "request timed out; answered 503");
+        Poll::Ready(
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE)
+                .with_detail(format!(
+                    "the request took longer than {} ms",
+                    duration.as_millis()
+                ))
+                .into_response(),
+        )
     }
 }
