@@ -290,3 +290,83 @@ async fn compression_is_negotiated_and_skips_small_and_compressed_bodies() {
         assert_eq!(response.header("content-encoding"), None, "{path}");
     }
 }
+
+#[tokio::test]
+async fn compression_over_tcp_streams_a_gzip_body_the_client_can_read() {
+    let addr = common::spawn(App::new().wrap(Compression::new()).mount("/", routes![big])).await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /big HTTP/1.1\r\nhost: x\r\naccept-encoding: gzip\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&response.body[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, "waypost compresses this line. ".repeat(200));
+    // The connection is still usable, and without the header nothing is compressed.
+    connection
+        .send(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.header("content-encoding"), None);
+    assert_eq!(response.body.len(), text.len());
+}
+
+#[tokio::test]
+async fn a_cors_preflight_over_tcp_is_answered_by_the_group() {
+    let app = App::new().group(
+        Group::new("/api")
+            .wrap(
+                Cors::new()
+                    .allow_origin("https://app.example")
+                    .allow_methods([Method::POST]),
+            )
+            .mount("/", routes![create_item]),
+    );
+    let addr = common::spawn(app).await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"OPTIONS /api/items HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\naccess-control-request-method: POST\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert!(response.body.is_empty());
+}
+
+#[post("/a/items")]
+async fn first_items() -> &'static str {
+    "first"
+}
+
+#[post("/items")]
+async fn second_items() -> &'static str {
+    "second"
+}
+
+#[test]
+fn routes_that_collide_across_groups_are_refused_when_built() {
+    let error = App::new()
+        .group(Group::new("/api").mount("/", routes![first_items]))
+        .group(Group::new("/api/a").mount("/", routes![second_items]))
+        .build()
+        .err()
+        .expect("a conflict");
+    match &error {
+        BuildError::Conflict {
+            first_path,
+            second_path,
+            ..
+        } => {
+            assert_eq!(first_path, "/api/a/items");
+            assert_eq!(second_path, "/api/a/items");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}

@@ -117,6 +117,21 @@ async fn item(id: u64) -> String {
 }
 
 #[tokio::test]
+async fn middleware_answers_before_path_parameters_are_parsed_over_tcp() {
+    let addr = common::spawn(App::new().mount("/", routes![item])).await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /items/not-a-number HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 401);
+    connection
+        .send(b"GET /items/not-a-number HTTP/1.1\r\nhost: x\r\nauthorization: x\r\n\r\n")
+        .await;
+    assert_eq!(connection.read_response(false).await.status, 400);
+}
+
+#[tokio::test]
 async fn middleware_answers_before_path_parameters_are_parsed() {
     let client = TestClient::new(App::new().mount("/", routes![item]));
     // A malformed id, but the middleware answers first.

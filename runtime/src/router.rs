@@ -270,7 +270,8 @@ impl Router {
         if self.redirect_trailing_slash && path.len() > 1 && path.ends_with('/') {
             let trimmed = path.trim_end_matches('/');
             let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
-            if self.paths.at(trimmed).is_ok() {
+            // `//host/x` as a Location is another site to a browser: never an open redirect.
+            if !trimmed.starts_with("//") && self.paths.at(trimmed).is_ok() {
                 let location = match request.uri().query() {
                     Some(query) => format!("{trimmed}?{query}"),
                     None => trimmed.to_owned(),
