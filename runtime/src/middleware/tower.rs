@@ -81,6 +81,41 @@ impl Future for NextServiceFuture {
     }
 }
 
+/// What a tower layer must make of the rest of a chain: a cloneable service
+/// of `http::Request<Body>` whose response body yields `Bytes`. Written once
+/// here, implied wherever it is named.
+#[doc(hidden)]
+pub trait ChainService:
+    Service<
+        http::Request<Body>,
+        Response = http::Response<Self::ResponseBody>,
+        Error: Into<BoxError>,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+    /// The body of the service's responses.
+    type ResponseBody: http_body::Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static;
+}
+
+impl<S, B> ChainService for S
+where
+    S: Service<
+            http::Request<Body>,
+            Response = http::Response<B>,
+            Error: Into<BoxError>,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    B: http_body::Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static,
+{
+    type ResponseBody = B;
+}
+
 /// Makes the middleware of one chain position from a tower layer.
 #[doc(hidden)]
 pub trait LayerFactory: Send + Sync {
@@ -93,18 +128,9 @@ pub(crate) struct TowerLayerFactory<L> {
     pub(crate) name: &'static str,
 }
 
-impl<L, S, ResBody> LayerFactory for TowerLayerFactory<L>
+impl<L> LayerFactory for TowerLayerFactory<L>
 where
-    L: TowerLayer<NextService, Service = S> + Send + Sync,
-    S: Service<http::Request<Body>, Response = http::Response<ResBody>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
-    ResBody::Error: Into<BoxError>,
+    L: TowerLayer<NextService, Service: ChainService> + Send + Sync,
 {
     fn instantiate(&self, next: Next) -> Arc<dyn Middleware> {
         Arc::new(TowerMiddleware {
@@ -120,18 +146,7 @@ struct TowerMiddleware<S> {
     name: &'static str,
 }
 
-impl<S, ResBody> Middleware for TowerMiddleware<S>
-where
-    S: Service<http::Request<Body>, Response = http::Response<ResBody>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
-    ResBody::Error: Into<BoxError>,
-{
+impl<S: ChainService> Middleware for TowerMiddleware<S> {
     /// `_next` is where the service was built to continue: it already holds it.
     fn call(&self, req: Request, _next: Next) -> HandlerFuture {
         let (mut request, context) = req.split_http();
@@ -171,18 +186,9 @@ pub trait TowerLayerBound: Send + Sync + 'static {
     fn into_factory(self) -> Arc<dyn LayerFactory>;
 }
 
-impl<L, S, ResBody> TowerLayerBound for L
+impl<L> TowerLayerBound for L
 where
-    L: TowerLayer<NextService, Service = S> + Send + Sync + 'static,
-    S: Service<http::Request<Body>, Response = http::Response<ResBody>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
-    ResBody::Error: Into<BoxError>,
+    L: TowerLayer<NextService, Service: ChainService> + Send + Sync + 'static,
 {
     fn into_factory(self) -> Arc<dyn LayerFactory> {
         Arc::new(TowerLayerFactory {
