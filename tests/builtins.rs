@@ -315,3 +315,103 @@ async fn rate_limit_memory_is_bounded_however_many_clients_appear() {
         assert_ne!(response.status(), 500, "{key}");
     }
 }
+
+#[get("/route-limited", wrap = [RateLimit::per_minute(1)])]
+async fn route_limited() -> &'static str {
+    "ok"
+}
+
+#[waypost::route("/both", method = "GET", method = "POST", wrap = [RateLimit::per_minute(1)])]
+async fn both() -> &'static str {
+    "ok"
+}
+
+#[tokio::test]
+async fn a_route_scope_rate_limit_keeps_one_limiter_for_all_its_methods() {
+    let addr = common::spawn(App::new().mount("/", routes![route_limited, both])).await;
+    let mut connection = Connection::open(addr).await;
+    for (request, status) in [
+        (&b"GET /route-limited HTTP/1.1\r\nhost: x\r\n\r\n"[..], 200),
+        (b"GET /route-limited HTTP/1.1\r\nhost: x\r\n\r\n", 429),
+        (b"GET /both HTTP/1.1\r\nhost: x\r\n\r\n", 200),
+        (
+            b"POST /both HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n",
+            429,
+        ),
+    ] {
+        connection.send(request).await;
+        assert_eq!(connection.read_response(false).await.status, status);
+    }
+}
+
+#[tokio::test]
+async fn forwarded_entries_with_ports_brackets_or_garbage_do_not_let_clients_dodge_limits() {
+    let app = App::new()
+        .wrap(
+            RateLimit::per_minute(1)
+                .trusted_proxies(["127.0.0.1".parse().unwrap()])
+                .clock(ManualClock::new()),
+        )
+        .mount("/", routes![limited]);
+    let addr = common::spawn(app).await;
+    let mut connection = Connection::open(addr).await;
+    // The same client whatever port the proxy wrote.
+    assert_eq!(
+        status_of(&mut connection, Some("203.0.113.7:1111"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        status_of(&mut connection, Some("203.0.113.7:2222"))
+            .await
+            .status,
+        429
+    );
+    // One IPv6 /64 is one client, bracketed or not.
+    assert_eq!(
+        status_of(&mut connection, Some("2001:db8:1:2::1"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        status_of(&mut connection, Some("[2001:db8:1:2::ffff]:443"))
+            .await
+            .status,
+        429
+    );
+    // An entry that is not an address stops the walk: the client's own
+    // entries to its left do not count.
+    assert_eq!(
+        status_of(&mut connection, Some("1.1.1.1, unknown"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        status_of(&mut connection, Some("2.2.2.2, unknown"))
+            .await
+            .status,
+        429
+    );
+}
+
+#[get("/eventually")]
+async fn eventually() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    "done"
+}
+
+#[tokio::test]
+async fn a_timeout_of_any_length_is_accepted() {
+    let client = TestClient::new(
+        App::new()
+            .wrap(Timeout::new(Duration::MAX))
+            .mount("/", routes![eventually]),
+    );
+    let response = tokio::time::timeout(common::STEP, client.get("/eventually").send())
+        .await
+        .expect("answered");
+    assert_eq!(response.text(), "done");
+}

@@ -370,3 +370,49 @@ fn routes_that_collide_across_groups_are_refused_when_built() {
         other => panic!("expected a conflict, got {other:?}"),
     }
 }
+
+#[test]
+fn cors_credentials_with_wildcard_headers_are_refused_not_a_panic() {
+    let error = App::new()
+        .wrap(
+            Cors::new()
+                .allow_origin("https://app.example")
+                .allow_headers(["*"])
+                .allow_credentials(true),
+        )
+        .mount("/", routes![outside])
+        .build()
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&error, BuildError::InvalidMiddleware { .. }),
+        "{error:?}"
+    );
+}
+
+#[get("/sized/<n>")]
+async fn sized(n: usize) -> String {
+    "x".repeat(n)
+}
+
+#[tokio::test]
+async fn compression_starts_at_the_minimum_size_exactly() {
+    let client = TestClient::new(
+        App::new()
+            .wrap(Compression::new().min_size(64))
+            .mount("/", routes![sized]),
+    );
+    let encoding = |n: usize| {
+        let client = client.clone();
+        async move {
+            let response = client
+                .get(&format!("/sized/{n}"))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await;
+            response.header("content-encoding").map(str::to_owned)
+        }
+    };
+    assert_eq!(encoding(63).await, None);
+    assert_eq!(encoding(64).await.as_deref(), Some("gzip"));
+}

@@ -375,3 +375,41 @@ async fn recover_can_be_turned_off_for_the_app_and_wrapped_on_a_group() {
         .await;
     assert_eq!(connection.read_response(false).await.status, 200);
 }
+
+#[get("/maybe-me")]
+async fn maybe_me(user: Option<Extension<User>>) -> String {
+    user.map_or_else(|| "nobody".to_owned(), |Extension(user)| user.0)
+}
+
+#[tokio::test]
+async fn an_optional_extension_needs_no_provider() {
+    let client = TestClient::new(App::new().mount("/", routes![maybe_me]));
+    assert_eq!(client.get("/maybe-me").send().await.text(), "nobody");
+    let client = TestClient::new(App::new().wrap(authenticate).mount("/", routes![maybe_me]));
+    let response = client.get("/maybe-me").header("x-user", "ada").send().await;
+    assert_eq!(response.text(), "ada");
+}
+
+#[middleware]
+async fn rewrite_query(mut req: Request, next: Next) -> Response {
+    // A new URI with the same path: parameters must still be read from it.
+    let uri: waypost::Uri = format!("{}?rewritten=1", req.uri().path()).parse().unwrap();
+    *req.parts_mut().head_mut() = {
+        let mut head = req.parts().head().clone();
+        head.uri = uri;
+        head
+    };
+    next.run(req).await
+}
+
+#[get("/rewritten/<id>", wrap = [rewrite_query])]
+async fn rewritten(id: u32, uri: waypost::Uri) -> String {
+    format!("{id} {}", uri.query().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn parameters_survive_a_middleware_that_replaces_the_uri() {
+    let client = TestClient::new(App::new().mount("/", routes![rewritten]));
+    let response = client.get("/rewritten/41").send().await;
+    assert_eq!(response.text(), "41 rewritten=1");
+}

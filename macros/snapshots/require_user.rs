@@ -3,7 +3,7 @@
 #[derive(Clone, Copy, Debug)]
 pub struct require_user;
 impl require_user {
-    /// The middleware function as written.
+    /// Checks the bearer token.
     pub async fn require_user(
         bearer: Bearer,
         mut req: Request,

@@ -53,7 +53,11 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// inserts a `T` into the request's extensions, for handlers that take
 /// `Extension<T>`; `App::build` checks every such handler has a provider on
 /// its chain. The function becomes a value of the same name that
-/// `App::wrap`, `Group::wrap` and `wrap = [..]` take.
+/// `App::wrap`, `Group::wrap` and `wrap = [..]` take: a unit struct, with
+/// the function as its associated function (`name::name`). Like any unit
+/// struct, that name is then a pattern too: a variable or argument of the
+/// same name in scope (`let auth = ..` beside `async fn auth`) does not
+/// compile; name the middleware for what it does (`authenticate`).
 #[proc_macro_attribute]
 pub fn middleware(attr: TokenStream, item: TokenStream) -> TokenStream {
     middleware::expand_middleware(attr.into(), item.into()).into()

@@ -94,7 +94,8 @@ impl ParamPositions {
     }
 
     /// The raw (still percent-encoded) text of the `index`-th parameter;
-    /// `None` if there is no such parameter or the path is no longer the one routed.
+    /// `None` if there is no such parameter or the path is no longer the one
+    /// routed (told by its address and length).
     pub(crate) fn get<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
         if (path.as_ptr() as usize, path.len()) != self.path_identity || index >= self.len {
             return None;
@@ -321,9 +322,23 @@ impl RequestParts {
     }
 
     /// The raw (percent-encoded) text of the `index`-th path parameter.
+    ///
+    /// If a middleware replaced the URI since routing, the new path is
+    /// matched again (the cold path): its parameters count when it still
+    /// leads to the same route; otherwise there are none.
     pub(crate) fn raw_param(&self, index: usize) -> Option<&str> {
-        self.routed
-            .as_ref()
-            .and_then(|routed| routed.params.get(self.head.uri.path(), index))
+        let routed = self.routed.as_ref()?;
+        let path = self.head.uri.path();
+        if let Some(value) = routed.params.get(path, index) {
+            return Some(value);
+        }
+        match self.app.router.resolve(&self.head.method, path) {
+            crate::router::Resolution::Route {
+                endpoint, params, ..
+            } if std::ptr::eq(endpoint.route, routed.route) => {
+                params.iter().nth(index).map(|(_, value)| value)
+            }
+            _ => None,
+        }
     }
 }

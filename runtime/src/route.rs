@@ -219,8 +219,9 @@ pub struct RouteMiddleware(pub(crate) Vec<Layer>);
 impl RouteMiddleware {
     #[doc(hidden)]
     pub fn push<M: Middleware>(&mut self, middleware: M) {
-        self.0
-            .push(Layer::Middleware(std::sync::Arc::new(middleware)));
+        // As `wrap` does: built-ins made of tower layers, or with state
+        // (a rate limiter), are made here once, not per request.
+        self.0.push(middleware.into_layer().0);
     }
 }
 

@@ -148,18 +148,28 @@ impl Router {
             let shared = shared_layers(endpoints.iter().map(|p| p.group_layers));
             let method_not_allowed = (!shared.is_empty())
                 .then(|| push_chain(chains, &shared, ChainEnd::MethodNotAllowed(allow.clone())));
+            // A route's own middleware is made once per route, not per method:
+            // a `RateLimit` on a GET + POST route is one limiter.
+            let mut own_layers: Vec<(&'static Route, Vec<Layer>)> = Vec::new();
             let endpoints = endpoints
                 .into_iter()
                 .map(|p| -> Result<(Method, Endpoint), BuildError> {
-                    let mut own = RouteMiddleware::default();
-                    (p.route.middleware)(&mut own);
-                    if let Some((name, reason)) = own.0.iter().find_map(Layer::invalid) {
-                        return Err(BuildError::InvalidMiddleware {
-                            name,
-                            reason: reason.to_owned(),
-                        });
-                    }
-                    let layers: Vec<&Layer> = p.group_layers.iter().chain(&own.0).collect();
+                    let own = match own_layers.iter().find(|(r, _)| std::ptr::eq(*r, p.route)) {
+                        Some((_, layers)) => layers.clone(),
+                        None => {
+                            let mut own = RouteMiddleware::default();
+                            (p.route.middleware)(&mut own);
+                            if let Some((name, reason)) = own.0.iter().find_map(Layer::invalid) {
+                                return Err(BuildError::InvalidMiddleware {
+                                    name,
+                                    reason: reason.to_owned(),
+                                });
+                            }
+                            own_layers.push((p.route, own.0.clone()));
+                            own.0
+                        }
+                    };
+                    let layers: Vec<&Layer> = p.group_layers.iter().chain(&own).collect();
                     let chain = (!layers.is_empty())
                         .then(|| push_chain(chains, &layers, ChainEnd::Handler(p.route.handler)));
                     Ok((
@@ -270,8 +280,10 @@ impl Router {
         if self.redirect_trailing_slash && path.len() > 1 && path.ends_with('/') {
             let trimmed = path.trim_end_matches('/');
             let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
-            // `//host/x` as a Location is another site to a browser: never an open redirect.
-            if !trimmed.starts_with("//") && self.paths.at(trimmed).is_ok() {
+            // `//host/x` (or `/\host/x`, which browsers read the same) as a
+            // Location is another site: never an open redirect.
+            let offsite = trimmed.starts_with("//") || trimmed.contains('\\');
+            if !offsite && self.paths.at(trimmed).is_ok() {
                 let location = match request.uri().query() {
                     Some(query) => format!("{trimmed}?{query}"),
                     None => trimmed.to_owned(),

@@ -71,7 +71,21 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
     } else {
         quote!(#provided: &mut ::waypost::__private::Provided)
     };
-    let attrs = &function.attrs;
+    // The user's attributes: `cfg` goes on every generated item, doc comments
+    // on the struct (the name users see) and the function, the rest
+    // (`#[inline]`, `#[tracing::instrument]`, lints) on the function alone.
+    let is = |attr: &syn::Attribute, name: &str| attr.path().is_ident(name);
+    let cfgs: Vec<_> = function
+        .attrs
+        .iter()
+        .filter(|a| is(a, "cfg") || is(a, "cfg_attr"))
+        .collect();
+    let docs: Vec<_> = function.attrs.iter().filter(|a| is(a, "doc")).collect();
+    let fn_attrs: Vec<_> = function
+        .attrs
+        .iter()
+        .filter(|a| !is(a, "cfg") && !is(a, "cfg_attr"))
+        .collect();
     let sig = &function.sig;
     let block = &function.block;
 
@@ -98,13 +112,15 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
     };
 
     quote! {
-        #(#attrs)*
+        #(#cfgs)*
+        #(#docs)*
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy, Debug)]
         #vis struct #ident;
 
+        #(#cfgs)*
         impl #ident {
-            /// The middleware function as written.
+            #(#fn_attrs)*
             #vis #sig #block
 
             // One body for everything that names the argument types, so that
@@ -123,6 +139,7 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
             );
         }
 
+        #(#cfgs)*
         impl ::waypost::__private::Middleware for #ident {
             fn call(
                 &self,

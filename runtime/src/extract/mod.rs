@@ -100,7 +100,7 @@ impl<E: FromRequestParts> FromRequestParts for Option<E> {
     }
 
     fn required(needs: &mut StateNeeds) {
-        E::required(needs)
+        needs.require_optionally(E::required)
     }
 }
 
@@ -112,7 +112,7 @@ impl<E: FromRequest> FromRequest for Option<E> {
     }
 
     fn required(needs: &mut StateNeeds) {
-        E::required(needs)
+        needs.require_optionally(E::required)
     }
 }
 

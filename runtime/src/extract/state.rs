@@ -59,6 +59,15 @@ impl StateNeeds {
     pub fn require_extension<T: 'static>(&mut self) {
         self.extensions.push(StateKey::of::<T>());
     }
+
+    /// Records what `required` needs for an optional argument (`Option<E>`):
+    /// its state types (a missing one is a mistake in the app), but not its
+    /// extensions (an optional extension may be absent: that is what `Option` says).
+    pub fn require_optionally(&mut self, required: impl FnOnce(&mut StateNeeds)) {
+        let mut inner = StateNeeds::default();
+        required(&mut inner);
+        self.states.extend(inner.states);
+    }
 }
 
 impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {

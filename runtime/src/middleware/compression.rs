@@ -37,7 +37,8 @@ impl Compression {
     }
 
     fn to_layer(self) -> CompressionLayer<impl Predicate> {
-        let predicate = SizeAbove::new(self.min_size.saturating_sub(1))
+        // `SizeAbove` compresses bodies of at least its size.
+        let predicate = SizeAbove::new(self.min_size)
             .and(NotForContentType::GRPC)
             .and(NotForContentType::IMAGES)
             .and(NotForContentType::SSE)

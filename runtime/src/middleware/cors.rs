@@ -98,6 +98,17 @@ impl Cors {
                     .to_owned(),
             );
         }
+        if self.credentials
+            && self
+                .headers
+                .iter()
+                .chain(&self.expose)
+                .any(|name| name == "*")
+        {
+            return Err("`allow_credentials(true)` cannot be combined with `*` in the allowed or \
+                exposed headers: with credentials browsers take `*` literally; list the headers instead"
+                .to_owned());
+        }
         let origins = self
             .origins
             .iter()

@@ -6,8 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::hash::{BuildHasher, RandomState};
+
 use governor::clock::Clock;
-use governor::state::keyed::DashMapStateStore;
+use governor::nanos::Nanos;
+use governor::state::keyed::{DashMapStateStore, ShrinkableKeyedStateStore};
+use governor::state::StateStore;
 use governor::{Quota, RateLimiter};
 use http::{header, HeaderValue, StatusCode};
 
@@ -20,15 +24,19 @@ use crate::route::HandlerFuture;
 /// Limits how often each client may call the routes it wraps: 429
 /// problem+json with `Retry-After` beyond the quota.
 ///
-/// Clients are keyed by IP address: the connection's peer, or, when the
-/// peer is one of the configured [`trusted_proxies`](Self::trusted_proxies),
-/// the nearest untrusted address in `X-Forwarded-For` (a header from any
-/// other peer is ignored: clients can write what they like in it). Or key by
-/// what you compute with [`key_by`](Self::key_by) (an API key, a user id).
+/// Clients are keyed by IP address (an IPv6 client by its /64): the
+/// connection's peer, or, when the peer is one of the configured
+/// [`trusted_proxies`](Self::trusted_proxies), the nearest untrusted address
+/// in `X-Forwarded-For` (a header from any other peer is ignored: clients can
+/// write what they like in it). Or key by what you compute with
+/// [`key_by`](Self::key_by) (an API key, a user id). A request with no peer
+/// address (the app served by another tower stack that does not tell
+/// waypost, or the test client) counts against one shared quota.
 ///
-/// Memory stays bounded however many clients appear: past
-/// [`max_clients`](Self::max_clients) keys, idle ones are dropped, and if all
-/// are active, new clients share one overflow quota until room is made.
+/// Memory stays bounded however many clients appear: keys are fixed-size,
+/// and past [`max_clients`](Self::max_clients) keys idle ones are dropped;
+/// if all are active, clients not yet known share one overflow quota until
+/// room is made, while known clients keep their own.
 ///
 /// ```
 /// use waypost::{middleware::RateLimit, App};
@@ -45,15 +53,21 @@ pub struct RateLimit {
     key: Option<KeyFn>,
     max_clients: usize,
     clock: LimitClock,
+    /// Keys hashes of computed keys; random per limiter, so clients cannot aim at collisions.
+    hasher: RandomState,
 }
 
 type KeyFn = Arc<dyn Fn(&Request) -> Option<String> + Send + Sync>;
 
-/// Who a request counts against.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Who a request counts against. Fixed size whatever clients send: memory
+/// is bounded by the number of keys alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum ClientKey {
+    /// An IPv4 address, or an IPv6 /64 (one subscriber's usual allocation:
+    /// a client cannot dodge the limit by walking its own /64).
     Ip(IpAddr),
-    Custom(String),
+    /// A hash of a computed key, or of a forwarded entry that is not an address.
+    Hashed(u64),
     /// No key could be found (no peer, the key function said `None`), or
     /// there is no room for another client.
     Shared,
@@ -77,6 +91,7 @@ impl RateLimit {
             key: None,
             max_clients: 100_000,
             clock: LimitClock::real(),
+            hasher: RandomState::new(),
         }
     }
 
@@ -88,7 +103,7 @@ impl RateLimit {
 
     /// Proxies whose `X-Forwarded-For` is believed.
     pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpAddr>) -> Self {
-        self.trusted = proxies.into_iter().collect();
+        self.trusted = proxies.into_iter().map(|ip| ip.to_canonical()).collect();
         self
     }
 
@@ -115,29 +130,64 @@ impl RateLimit {
 
     fn client_key(&self, req: &Request) -> ClientKey {
         if let Some(key) = &self.key {
-            return key(req).map_or(ClientKey::Shared, ClientKey::Custom);
+            return key(req).map_or(ClientKey::Shared, |key| {
+                ClientKey::Hashed(self.hasher.hash_one(key))
+            });
         }
-        let Some(peer) = req.peer_addr().map(|addr| addr.ip()) else {
+        let Some(peer) = req.peer_addr().map(|addr| addr.ip().to_canonical()) else {
             return ClientKey::Shared;
         };
         if !self.trusted.contains(&peer) {
-            return ClientKey::Ip(peer);
+            return address_key(peer);
         }
-        // Rightmost first: each proxy appends the address it got the request from.
-        let forwarded = req
+        // Each proxy appends the address it got the request from: walk from
+        // the right, past our own proxies, to the first hop they did not
+        // make. An entry that is not an address stops the walk: what stands
+        // left of it is the client's to write.
+        let entries = req
             .headers()
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|value| value.to_str().ok())
             .flat_map(|value| value.split(','))
-            .filter_map(|item| item.trim().parse::<IpAddr>().ok())
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
             .collect::<Vec<_>>();
-        forwarded
-            .iter()
-            .rev()
-            .find(|ip| !self.trusted.contains(ip))
-            .or(forwarded.first())
-            .map_or(ClientKey::Ip(peer), |ip| ClientKey::Ip(*ip))
+        for entry in entries.iter().rev() {
+            match parse_forwarded(entry) {
+                Some(ip) if self.trusted.contains(&ip) => continue,
+                Some(ip) => return address_key(ip),
+                None => return ClientKey::Hashed(self.hasher.hash_one(entry)),
+            }
+        }
+        // Every hop is ours (or none was given): the nearest is the client.
+        entries
+            .first()
+            .and_then(|entry| parse_forwarded(entry))
+            .map_or(address_key(peer), address_key)
+    }
+}
+
+/// An `X-Forwarded-For` entry: `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`.
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    let ip = if let Some(rest) = entry.strip_prefix('[') {
+        rest.split_once(']')?.0.parse().ok()?
+    } else if let Ok(ip) = entry.parse::<IpAddr>() {
+        ip
+    } else {
+        entry.parse::<std::net::SocketAddr>().ok()?.ip()
+    };
+    Some(ip.to_canonical())
+}
+
+/// The key of an address: itself for IPv4, its /64 for IPv6.
+fn address_key(ip: IpAddr) -> ClientKey {
+    match ip {
+        IpAddr::V4(_) => ClientKey::Ip(ip),
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            ClientKey::Ip(IpAddr::V6(prefix.into()))
+        }
     }
 }
 
@@ -193,17 +243,48 @@ impl Clock for LimitClock {
     }
 }
 
-type Limiter = RateLimiter<
-    ClientKey,
-    DashMapStateStore<ClientKey>,
-    LimitClock,
-    governor::middleware::NoOpMiddleware<Duration>,
->;
+type Limiter =
+    RateLimiter<ClientKey, SharedStore, LimitClock, governor::middleware::NoOpMiddleware<Duration>>;
+
+/// governor's DashMap store, shared with `Active` so that it can tell which
+/// clients it holds (governor itself does not say).
+#[derive(Clone, Default)]
+struct SharedStore(Arc<DashMapStateStore<ClientKey>>);
+
+impl StateStore for SharedStore {
+    type Key = ClientKey;
+
+    fn measure_and_replace<T, F, E>(&self, key: &ClientKey, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        self.0.measure_and_replace(key, f)
+    }
+}
+
+impl ShrinkableKeyedStateStore<ClientKey> for SharedStore {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.0.retain_recent(drop_below)
+    }
+
+    fn shrink_to_fit(&self) {
+        ShrinkableKeyedStateStore::shrink_to_fit(&*self.0)
+    }
+
+    fn len(&self) -> usize {
+        ShrinkableKeyedStateStore::len(&*self.0)
+    }
+
+    fn is_empty(&self) -> bool {
+        ShrinkableKeyedStateStore::is_empty(&*self.0)
+    }
+}
 
 /// A built rate limit: the configuration and the limiter every request of its scope shares.
 struct Active {
     config: RateLimit,
     limiter: Limiter,
+    store: SharedStore,
     /// When idle keys were last dropped, in nanoseconds of the limiter's clock.
     last_sweep: AtomicU64,
 }
@@ -215,7 +296,9 @@ impl Active {
     /// Checks the request; the error is the 429.
     fn check(&self, req: &Request) -> Result<(), Duration> {
         let mut key = self.config.client_key(req);
-        if self.limiter.len() >= self.config.max_clients {
+        // A full map makes room by dropping idle clients; while it stays
+        // full, clients it does not hold yet share one quota. Those it holds keep theirs.
+        if self.limiter.len() >= self.config.max_clients && !self.store.0.contains_key(&key) {
             // Dropping idle keys walks the whole map: at most once a second.
             let now = self.config.clock.now().as_nanos() as u64;
             let last = self.last_sweep.load(Ordering::Relaxed);
@@ -228,7 +311,7 @@ impl Active {
                 self.limiter.retain_recent();
                 self.limiter.shrink_to_fit();
             }
-            if self.limiter.len() >= self.config.max_clients {
+            if self.limiter.len() >= self.config.max_clients && !self.store.0.contains_key(&key) {
                 key = ClientKey::Shared;
             }
         }
@@ -256,10 +339,12 @@ impl Middleware for RateLimit {
 
 impl From<RateLimit> for Active {
     fn from(config: RateLimit) -> Self {
-        let limiter = RateLimiter::dashmap_with_clock(config.quota, config.clock.clone());
+        let store = SharedStore::default();
+        let limiter = RateLimiter::new(config.quota, store.clone(), config.clock.clone());
         Active {
             config,
             limiter,
+            store,
             last_sweep: AtomicU64::new(0),
         }
     }

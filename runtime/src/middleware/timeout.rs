@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::StatusCode;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 
 use super::{Middleware, Next, NextFuture};
 use crate::problem::Problem;
@@ -78,7 +78,8 @@ impl Future for Deadline {
         let duration = this.duration;
         let sleep = this
             .sleep
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(Instant::now() + duration)));
+            // `sleep` clamps a deadline past the end of time; `now + duration` would panic.
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(duration)));
         if sleep.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }

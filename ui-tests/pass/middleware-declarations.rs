@@ -1,0 +1,62 @@
+//! `#[middleware]` with the attributes users put on functions, in modules,
+//! with extractors and `provides`, used at every scope.
+
+use std::time::Duration;
+
+use waypost::middleware::{RequestId, Timeout};
+use waypost::{
+    get, middleware, routes, App, Extension, Group, HeaderMap, Next, Request, Response, State,
+};
+
+#[derive(Clone)]
+struct User(String);
+
+#[derive(Clone)]
+struct Db;
+
+mod auth {
+    use super::*;
+
+    /// Finds the user; documented like any function.
+    #[middleware(provides = User)]
+    #[allow(unused_mut)]
+    #[inline]
+    pub(crate) async fn authenticate(
+        headers: HeaderMap,
+        State(_db): State<Db>,
+        mut req: Request,
+        next: Next,
+    ) -> Response {
+        let name = headers
+            .get("x-user")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("anonymous")
+            .to_owned();
+        req.extensions_mut().insert(User(name));
+        next.run(req).await
+    }
+}
+
+#[cfg(any())]
+#[middleware]
+async fn compiled_out(req: Request, next: Next) -> Response {
+    next.run(req).await
+}
+
+#[middleware]
+async fn r#async(req: Request, next: Next) -> impl waypost::IntoResponse {
+    next.run(req).await
+}
+
+#[get("/me", wrap = [r#async, Timeout::new(Duration::from_secs(1))])]
+async fn me(Extension(user): Extension<User>) -> String {
+    user.0
+}
+
+fn main() {
+    let app = App::new()
+        .state(Db)
+        .wrap(RequestId::new())
+        .group(Group::new("/api").wrap(auth::authenticate).mount("/", routes![me]));
+    app.build().expect("the app holds together");
+}
