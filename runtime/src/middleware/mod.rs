@@ -29,9 +29,11 @@
 mod access_log;
 mod body_limit;
 mod chain;
+#[cfg(feature = "compression")]
 mod compression;
 mod cors;
 mod next;
+#[cfg(feature = "rate-limit")]
 mod rate_limit;
 mod recover;
 mod request_id;
@@ -40,9 +42,11 @@ mod tower;
 
 pub use access_log::AccessLog;
 pub use body_limit::BodyLimit;
+#[cfg(feature = "compression")]
 pub use compression::Compression;
 pub use cors::Cors;
 pub use next::{Next, NextFuture};
+#[cfg(feature = "rate-limit")]
 pub use rate_limit::{ManualClock, RateLimit};
 pub use recover::Recover;
 pub(crate) use recover::{CatchPanic, PanicContext};
