@@ -416,3 +416,21 @@ async fn compression_starts_at_the_minimum_size_exactly() {
     assert_eq!(encoding(63).await, None);
     assert_eq!(encoding(64).await.as_deref(), Some("gzip"));
 }
+
+#[tokio::test]
+async fn a_tower_layer_at_app_scope_wraps_routing_404s_included() {
+    let client = TestClient::new(
+        App::new()
+            .layer(SetResponseHeaderLayer::overriding(
+                http::header::SERVER,
+                HeaderValue::from_static("waypost-app-layer"),
+            ))
+            .mount("/", routes![user]),
+    );
+    let found = client.get("/users/3").send().await;
+    assert_eq!(found.text(), "3 false");
+    assert_eq!(found.header("server"), Some("waypost-app-layer"));
+    let missing = client.get("/nowhere").send().await;
+    assert_problem(&missing, 404);
+    assert_eq!(missing.header("server"), Some("waypost-app-layer"));
+}

@@ -3,10 +3,11 @@
 use base64::Engine as _;
 use http::{header, HeaderValue, StatusCode};
 
+use super::rejection::rejection;
 use super::FromRequestParts;
 use crate::problem::Problem;
 use crate::request::RequestParts;
-use crate::response::{IntoResponse, Response};
+use crate::response::Response;
 
 /// The token of an `Authorization: Bearer <token>` header.
 ///
@@ -64,24 +65,17 @@ impl AuthRejection {
     }
 }
 
-impl std::fmt::Display for AuthRejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.detail)
-    }
-}
-
-impl std::error::Error for AuthRejection {}
-
-impl IntoResponse for AuthRejection {
-    fn into_response(self) -> Response {
-        let mut response = self.to_problem().into_response();
+impl AuthRejection {
+    /// Adds the `WWW-Authenticate` challenge.
+    fn challenge(&self, response: &mut Response) {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static(self.challenge),
         );
-        response
     }
 }
+
+rejection!(AuthRejection, finish = AuthRejection::challenge);
 
 /// The credentials after `scheme ` in `Authorization`, the scheme matched without case.
 fn credentials<'a>(parts: &'a RequestParts, scheme: &str) -> Option<&'a str> {

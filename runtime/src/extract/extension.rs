@@ -2,10 +2,11 @@
 
 use http::StatusCode;
 
+use super::rejection::rejection;
 use super::{FromRequestParts, StateNeeds};
 use crate::problem::Problem;
 use crate::request::RequestParts;
-use crate::response::{IntoResponse, Response};
+use crate::response::Response;
 
 /// A clone of the value of type `T` that a middleware inserted into the
 /// request's extensions.
@@ -52,26 +53,19 @@ impl ExtensionRejection {
     }
 }
 
-impl std::fmt::Display for ExtensionRejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.to_problem().detail().unwrap_or_default())
-    }
-}
-
-impl std::error::Error for ExtensionRejection {}
-
-/// Logged here, when the rejection becomes the 500: an `Option<Extension<T>>`
-/// that finds nothing is no one's mistake and is not logged.
-impl IntoResponse for ExtensionRejection {
-    fn into_response(self) -> Response {
+impl ExtensionRejection {
+    /// Logged here, when the rejection becomes the 500: an `Option<Extension<T>>`
+    /// that finds nothing is no one's mistake and is not logged.
+    fn log(&self, _response: &mut Response) {
         tracing::error!(
             extension = self.type_name,
             route = self.route.as_deref().unwrap_or("(none)"),
             "a middleware declared `provides` for this extension but did not insert it"
         );
-        self.to_problem().into_response()
     }
 }
+
+rejection!(ExtensionRejection, finish = ExtensionRejection::log);
 
 impl<T: Clone + Send + Sync + 'static> FromRequestParts for Extension<T> {
     type Rejection = ExtensionRejection;
