@@ -316,6 +316,8 @@ async fn json_of_the_wrong_shape_is_422_naming_the_field() {
         .await;
     let body = assert_problem(&response, 422);
     assert!(body["detail"].as_str().unwrap().contains("price"), "{body}");
+    // A missing field is named as the field, not as the object that lacks it.
+    assert_eq!(body["field"], "price", "{body}");
 }
 
 #[tokio::test]

@@ -434,3 +434,23 @@ async fn a_tower_layer_at_app_scope_wraps_routing_404s_included() {
     assert_problem(&missing, 404);
     assert_eq!(missing.header("server"), Some("waypost-app-layer"));
 }
+
+#[tokio::test]
+async fn head_has_the_headers_get_would_have_middleware_included() {
+    let client = TestClient::new(App::new().wrap(Compression::new()).mount("/", routes![big]));
+    let get = client
+        .get("/big")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    let head = client
+        .head("/big")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(head.status(), 200);
+    assert!(head.bytes().is_empty());
+    for name in ["content-encoding", "vary", "content-type"] {
+        assert_eq!(head.header(name), get.header(name), "{name}");
+    }
+}

@@ -190,15 +190,27 @@ impl App {
     ///
     /// Fails like [`App::build`] if the table does not hold together.
     pub fn routes(&self) -> Result<Vec<RouteInfo>, BuildError> {
-        let mounts = self.root.flatten()?;
-        let mut chains = Vec::new();
-        Router::build(&mounts, &mut chains, false).map(|router| router.table().to_vec())
+        self.assemble().map(|(router, _)| router.table().to_vec())
     }
 
     /// Checks and assembles the app: prefixes, route conflicts across tables,
     /// state that handlers need, extensions that middleware must provide.
-    /// Nothing is served until this succeeds.
+    /// Nothing is served until this succeeds. [`App::routes`] runs the same
+    /// checks without consuming the app.
     pub fn build(self) -> Result<AppService, BuildError> {
+        let (router, chains) = self.assemble()?;
+        let shared = AppShared {
+            router,
+            chains,
+            states: self.states,
+            body_limit: self.body_limit,
+            recover: self.recover,
+        };
+        Ok(AppService::new(AppHandle::new(Arc::new(shared))))
+    }
+
+    /// Everything `build` checks and composes, short of moving the state in.
+    fn assemble(&self) -> Result<(Router, Vec<Chain>), BuildError> {
         let mounts = self.root.flatten()?;
         let all_layers = self
             .layers
@@ -215,7 +227,7 @@ impl App {
         let app_layers: Vec<&Layer> = self.layers.iter().collect();
         let mut chains = vec![Chain::compose(APP_CHAIN, &app_layers, ChainEnd::Router)];
         let router = Router::build(&mounts, &mut chains, self.redirect_trailing_slash)?;
-        let app_layers: Vec<Arc<dyn Middleware>> = chains[APP_CHAIN as usize].layers.to_vec();
+        let app_layers = &chains[APP_CHAIN as usize].layers;
         for endpoint in router.endpoints() {
             let route = endpoint.route;
             let chain = endpoint
@@ -239,14 +251,7 @@ impl App {
             (route.required)(&mut needs);
             check_needs(&needs, &provided, &self.states, route, None)?;
         }
-        let shared = AppShared {
-            router,
-            chains,
-            states: self.states,
-            body_limit: self.body_limit,
-            recover: self.recover,
-        };
-        Ok(AppService::new(AppHandle::new(Arc::new(shared))))
+        Ok((router, chains))
     }
 }
 

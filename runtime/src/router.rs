@@ -217,7 +217,6 @@ impl Router {
             return Resolution::Route {
                 endpoint,
                 params: found.params,
-                head_of_get: false,
             };
         }
         if method == Method::HEAD {
@@ -225,7 +224,6 @@ impl Router {
                 return Resolution::Route {
                     endpoint,
                     params: found.params,
-                    head_of_get: true,
                 };
             }
         }
@@ -236,18 +234,13 @@ impl Router {
     /// handler, a group's chain for a 405, or a ready 404/405.
     pub(crate) fn dispatch(&self, mut request: Request) -> NextFuture {
         let path = request.uri().path();
-        let (endpoint, routed, head_of_get) = match self.resolve(request.method(), path) {
-            Resolution::Route {
-                endpoint,
-                params,
-                head_of_get,
-            } => (
+        let (endpoint, routed) = match self.resolve(request.method(), path) {
+            Resolution::Route { endpoint, params } => (
                 endpoint,
                 Routed {
                     route: endpoint.route,
                     params: ParamPositions::new(path, &params),
                 },
-                head_of_get,
             ),
             Resolution::MethodNotAllowed { node } => {
                 return match node.method_not_allowed {
@@ -261,15 +254,13 @@ impl Router {
             }
             Resolution::NotFound => return NextFuture::ready(self.not_found(&request)),
         };
+        // A GET route answering HEAD runs as for GET; the body is dropped
+        // where the response leaves the app (`service.rs`), after every
+        // middleware, so that HEAD's headers are GET's.
         request.set_routed(routed);
-        let future = match endpoint.chain {
+        match endpoint.chain {
             Some(chain) => Next::start(chain).run(request),
             None => NextFuture::boxed((endpoint.route.handler)(request)),
-        };
-        if head_of_get {
-            future.for_head()
-        } else {
-            future
         }
     }
 
@@ -302,11 +293,10 @@ impl Router {
 
 /// What the router found for a method and path.
 pub(crate) enum Resolution<'r, 'p> {
-    /// A route answers; `head_of_get` when a GET route answers a HEAD request.
+    /// A route answers (a GET route answers a HEAD request when no route is declared for HEAD).
     Route {
         endpoint: &'r Endpoint,
         params: matchit::Params<'r, 'p>,
-        head_of_get: bool,
     },
     /// The path exists, the method does not.
     MethodNotAllowed { node: &'r PathNode },

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use http::{header, HeaderValue};
+use http_body::Body as _;
 use tracing::Span;
 
 use crate::app::{AppHandle, APP_CHAIN};
@@ -61,6 +63,7 @@ impl AppService {
         // keeping it is worth a single instruction per request.
         let span = (!span.is_disabled()).then_some(span);
         let entered = span.as_ref().map(Span::enter);
+        let head = request.method() == http::Method::HEAD;
         let future = if self.app.recover {
             let context = PanicContext::of(request.method(), request.uri(), &self.app);
             let request = Request::new(request, self.app.clone(), self.peer);
@@ -70,7 +73,7 @@ impl AppService {
             Guarded::Plain(start(Request::new(request, self.app.clone(), self.peer)))
         };
         drop(entered);
-        ResponseFuture { future, span }
+        ResponseFuture { future, span, head }
     }
 
     /// The route table.
@@ -125,6 +128,8 @@ pub struct ResponseFuture {
     future: Guarded,
     /// The request's span, when a subscriber wants it.
     span: Option<Span>,
+    /// A HEAD request: the body is dropped here, after every middleware.
+    head: bool,
 }
 
 /// The chain's future, its panics caught or not (see [`App::recover`](crate::App::recover)).
@@ -139,11 +144,29 @@ impl Future for ResponseFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.get_mut();
         let _entered = this.span.as_ref().map(Span::enter);
-        match &mut this.future {
+        let poll = match &mut this.future {
             Guarded::Plain(future) => Pin::new(future).poll(cx),
             Guarded::Caught(future) => Pin::new(future).poll(cx),
+        };
+        if this.head {
+            poll.map(strip_body)
+        } else {
+            poll
         }
     }
+}
+
+/// Drops the body of a response to HEAD, keeping the length it would have had.
+fn strip_body(mut response: Response) -> Response {
+    if !response.headers().contains_key(header::CONTENT_LENGTH) {
+        if let Some(length) = response.body().size_hint().exact() {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+    }
+    *response.body_mut() = Body::empty();
+    response
 }
 
 /// The built app as a `tower::Service`, to be served by another tower stack

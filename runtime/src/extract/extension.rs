@@ -46,10 +46,9 @@ pub struct ExtensionRejection {
 impl ExtensionRejection {
     /// The problem this rejection answers with.
     pub fn to_problem(&self) -> Problem {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR).with_detail(format!(
-            "the request lacks the extension `{}` that a middleware declared it provides",
-            self.type_name
-        ))
+        // The type and route are for the log: a client learns only that the server failed.
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+            .with_detail("the server failed to prepare this request for its handler")
     }
 }
 

@@ -127,15 +127,32 @@ fn explain_json_error<T: DeserializeOwned>(bytes: &[u8]) -> JsonRejection {
 fn json_rejection(error: serde_json::Error, path: String) -> JsonRejection {
     use serde_json::error::Category;
     match error.classify() {
-        Category::Data => JsonRejection::Data {
-            path,
-            message: strip_position(&error),
-        },
+        Category::Data => {
+            let message = strip_position(&error);
+            JsonRejection::Data {
+                path: field_of(&path, &message),
+                message,
+            }
+        }
         Category::Syntax | Category::Eof | Category::Io => JsonRejection::Syntax {
             line: error.line(),
             column: error.column(),
             message: strip_position(&error),
         },
+    }
+}
+
+/// The offending field: serde reports a missing field at the object that lacks
+/// it, so `missing field `text`` at `.` is the field `text`, and at `user` is `user.text`.
+fn field_of(path: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    match missing {
+        Some(name) if path == "." => name.to_owned(),
+        Some(name) => format!("{path}.{name}"),
+        None => path.to_owned(),
     }
 }
 

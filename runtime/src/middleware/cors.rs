@@ -18,7 +18,9 @@ use crate::route::HandlerFuture;
 ///
 /// Wrap it on a group to cover that group's routes (a preflight `OPTIONS`
 /// for a path that has no `OPTIONS` route runs the group's chain), or on the
-/// app to cover every path.
+/// app to cover every path. Wrap it before (outside) authentication: browsers
+/// send preflights without credentials, and an auth middleware that runs
+/// first would answer them 401.
 ///
 /// ```
 /// use std::time::Duration;

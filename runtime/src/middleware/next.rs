@@ -4,14 +4,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::{header, HeaderValue};
-use http_body::Body as _;
-
 use super::chain::ChainEnd;
 use crate::request::Request;
 use crate::response::Response;
 use crate::route::HandlerFuture;
-use crate::Body;
 
 /// The rest of the chain after the running middleware: the next middleware,
 /// or, at the end, the router or the handler.
@@ -65,8 +61,6 @@ pub struct NextFuture(State);
 enum State {
     /// A middleware or handler is running.
     Running(HandlerFuture),
-    /// A GET handler answering a HEAD request: its body is dropped.
-    Head(HandlerFuture),
     /// Answered without running anything (404, 405). Boxed: these are the
     /// cold path, and the future every request carries stays small.
     Ready(Option<Box<Response>>),
@@ -89,16 +83,6 @@ impl NextFuture {
             _ => Box::pin(self),
         }
     }
-
-    /// The same response with its body dropped, for a HEAD request answered by a GET route.
-    pub(crate) fn for_head(self) -> Self {
-        match self.0 {
-            State::Running(future) | State::Head(future) => NextFuture(State::Head(future)),
-            State::Ready(response) => NextFuture(State::Ready(
-                response.map(|response| Box::new(strip_body(*response))),
-            )),
-        }
-    }
 }
 
 impl Future for NextFuture {
@@ -107,23 +91,9 @@ impl Future for NextFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         match &mut self.get_mut().0 {
             State::Running(future) => future.as_mut().poll(cx),
-            State::Head(future) => future.as_mut().poll(cx).map(strip_body),
             State::Ready(response) => {
                 Poll::Ready(*response.take().expect("NextFuture polled after completion"))
             }
         }
     }
-}
-
-/// Drops a GET response's body for HEAD, keeping the length it would have had.
-fn strip_body(mut response: Response) -> Response {
-    if !response.headers().contains_key(header::CONTENT_LENGTH) {
-        if let Some(length) = response.body().size_hint().exact() {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-        }
-    }
-    *response.body_mut() = Body::empty();
-    response
 }

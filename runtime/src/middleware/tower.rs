@@ -181,6 +181,12 @@ impl<S: ChainService> Middleware for TowerMiddleware<S> {
 /// A `tower::Layer` that `App::layer` and `Group::layer` accept: it wraps
 /// [`NextService`] into a cloneable service of `http::Request<Body>` whose
 /// response body yields `Bytes`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tower layer that `.layer(..)` can use",
+    label = "not a `tower::Layer` over waypost's requests and responses",
+    note = "a waypost middleware (`#[middleware]` or a built-in such as `RequestId`, `Cors`, `Timeout`) goes to `.wrap(..)`",
+    note = "a tower layer must make a cloneable, `Send + Sync` service of `http::Request<waypost::Body>` whose responses have a body of `Bytes`"
+)]
 pub trait TowerLayerBound: Send + Sync + 'static {
     #[doc(hidden)]
     fn into_factory(self) -> Arc<dyn LayerFactory>;
