@@ -184,3 +184,31 @@ fn a_panic_is_logged_with_method_path_and_route_and_answered_500() {
         assert!(logged.contains(field), "{field} missing from {logged}");
     }
 }
+
+#[test]
+fn app_middleware_see_the_500_of_a_panic() {
+    let recorder = Recorder::default();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = TestClient::new(
+                App::new()
+                    .wrap(RequestId::new())
+                    .wrap(AccessLog::new())
+                    .mount("/", routes![boom]),
+            );
+            let response = client.get("/boom/4").send().await;
+            assert_eq!(response.status(), 500);
+            assert!(response.header("x-request-id").is_some());
+        });
+    });
+    let events = recorder.events.lock().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("waypost::access") && e.contains("status=500")),
+        "{events:?}"
+    );
+}

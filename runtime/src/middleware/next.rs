@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::chain::ChainEnd;
+use super::{CatchPanic, PanicContext};
 use crate::request::Request;
 use crate::response::Response;
 use crate::route::HandlerFuture;
@@ -45,6 +46,15 @@ impl Next {
                 },
             )),
             None => match &chain.end {
+                // Past the app's middleware, panics are caught again, so that
+                // they see the 500 (an access log records it, a request id
+                // is set on it); the guard around the whole app catches
+                // panics in those middleware themselves.
+                ChainEnd::Router if app.recover => {
+                    let context = PanicContext::of(req.method(), req.uri(), &app);
+                    let guarded = CatchPanic::start(context, || app.router.dispatch(req));
+                    NextFuture::boxed(Box::pin(guarded))
+                }
                 ChainEnd::Router => app.router.dispatch(req),
                 ChainEnd::Handler(handler) => NextFuture::boxed(handler(req)),
                 ChainEnd::MethodNotAllowed(allow) => NextFuture::ready(
