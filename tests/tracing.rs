@@ -99,6 +99,16 @@ async fn each_request_gets_a_span_with_method_and_path() {
     );
 }
 
+/// Runs `test` on a current-thread runtime with `recorder` as the subscriber.
+fn run_recorded(recorder: &Recorder, test: impl std::future::Future<Output = ()>) {
+    tracing::subscriber::with_default(recorder.clone(), || {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(test)
+    });
+}
+
 #[test]
 fn access_log_writes_one_event_per_request_with_route_status_and_request_id() {
     let recorder = Recorder::default();
@@ -106,20 +116,15 @@ fn access_log_writes_one_event_per_request_with_route_status_and_request_id() {
         .wrap(RequestId::new())
         .wrap(AccessLog::new())
         .group(Group::new("/api").mount("/", routes![user]));
-    tracing::subscriber::with_default(recorder.clone(), || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let client = TestClient::new(app);
-            let response = client
-                .get("/api/users/7")
-                .header("x-request-id", "req-42")
-                .send()
-                .await;
-            assert_eq!(response.header("x-request-id"), Some("req-42"));
-            client.get("/missing").send().await;
-        });
+    run_recorded(&recorder, async {
+        let client = TestClient::new(app);
+        let response = client
+            .get("/api/users/7")
+            .header("x-request-id", "req-42")
+            .send()
+            .await;
+        assert_eq!(response.header("x-request-id"), Some("req-42"));
+        client.get("/missing").send().await;
     });
     let events = recorder.events.lock().unwrap();
     let access: Vec<&String> = events
@@ -157,17 +162,12 @@ async fn boom(id: u64) -> String {
 #[test]
 fn a_panic_is_logged_with_method_path_and_route_and_answered_500() {
     let recorder = Recorder::default();
-    tracing::subscriber::with_default(recorder.clone(), || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let client = TestClient::new(App::new().mount("/", routes![boom]));
-            let response = client.get("/boom/3").send().await;
-            assert_eq!(response.status(), 500);
-            // The panic message is for the log, not the client.
-            assert!(!response.text().contains("boom 3"), "{}", response.text());
-        });
+    run_recorded(&recorder, async {
+        let client = TestClient::new(App::new().mount("/", routes![boom]));
+        let response = client.get("/boom/3").send().await;
+        assert_eq!(response.status(), 500);
+        // The panic message is for the log, not the client.
+        assert!(!response.text().contains("boom 3"), "{}", response.text());
     });
     let events = recorder.events.lock().unwrap();
     let logged = events
@@ -188,21 +188,16 @@ fn a_panic_is_logged_with_method_path_and_route_and_answered_500() {
 #[test]
 fn app_middleware_see_the_500_of_a_panic() {
     let recorder = Recorder::default();
-    tracing::subscriber::with_default(recorder.clone(), || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let client = TestClient::new(
-                App::new()
-                    .wrap(RequestId::new())
-                    .wrap(AccessLog::new())
-                    .mount("/", routes![boom]),
-            );
-            let response = client.get("/boom/4").send().await;
-            assert_eq!(response.status(), 500);
-            assert!(response.header("x-request-id").is_some());
-        });
+    run_recorded(&recorder, async {
+        let client = TestClient::new(
+            App::new()
+                .wrap(RequestId::new())
+                .wrap(AccessLog::new())
+                .mount("/", routes![boom]),
+        );
+        let response = client.get("/boom/4").send().await;
+        assert_eq!(response.status(), 500);
+        assert!(response.header("x-request-id").is_some());
     });
     let events = recorder.events.lock().unwrap();
     assert!(

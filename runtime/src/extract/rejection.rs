@@ -27,21 +27,11 @@ macro_rules! rejection {
         }
     };
     ($($ty:ty),* $(,)?) => {$(
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                let problem = self.to_problem();
-                f.write_str(problem.detail().unwrap_or(problem.title()))
-            }
-        }
-
-        impl std::error::Error for $ty {}
-
-        impl $crate::response::IntoResponse for $ty {
-            fn into_response(self) -> $crate::response::Response {
-                $crate::response::IntoResponse::into_response(self.to_problem())
-            }
-        }
+        rejection!($ty, finish = $crate::extract::rejection::no_finish);
     )*};
 }
+
+/// The `finish` of rejections that need none.
+pub(crate) fn no_finish<T>(_: &T, _: &mut crate::response::Response) {}
 
 pub(crate) use rejection;
