@@ -21,7 +21,7 @@ impl get_user {
                         return ::waypost::__private::ready(response);
                     }
                 };
-                ::waypost::__private::Box::pin(async move {
+                ::waypost::__private::HandlerFuture::new(async move {
                     let body = request.take_body();
                     let (arg_1, body) = match ::waypost::__private::extract::<
                         State<Db>,

@@ -26,7 +26,7 @@ impl put_item {
                         return ::waypost::__private::ready(response);
                     }
                 };
-                ::waypost::__private::Box::pin(async move {
+                ::waypost::__private::HandlerFuture::new(async move {
                     let body = request.take_body();
                     let (arg_1, body) = match ::waypost::__private::extract::<
                         HeaderMap,

@@ -24,7 +24,7 @@ impl require_user {
             request: ::waypost::__private::Request,
             next: ::waypost::__private::Next,
         | -> ::waypost::__private::HandlerFuture {
-            ::waypost::__private::Box::pin(async move {
+            ::waypost::__private::HandlerFuture::new(async move {
                 let mut request = request;
                 let arg_0 = match ::waypost::__private::middleware_arg::<
                     Bearer,

@@ -215,7 +215,7 @@ pub fn wrap<M: Middleware>(layers: &mut RouteMiddleware, middleware: M) {
 
 /// A handler future that answers at once (a path parameter did not parse).
 pub fn ready(response: Response) -> HandlerFuture {
-    Box::pin(std::future::ready(response))
+    HandlerFuture::new(std::future::ready(response))
 }
 
 pin_project_lite::pin_project! {
@@ -235,7 +235,7 @@ where
     T: IntoResponse,
     F: Future<Output = T> + Send + 'static,
 {
-    Box::pin(Respond { future })
+    HandlerFuture::new(Respond { future })
 }
 
 impl<F> Future for Respond<F>

@@ -10,6 +10,7 @@ mod app;
 mod body;
 mod extract;
 mod group;
+mod handler_future;
 pub mod middleware;
 mod problem;
 mod request;

@@ -1,16 +1,12 @@
 //! Route descriptors: what `#[get]` and friends generate for each handler, and `routes![]` gathers.
 
 use http::Method;
-use std::future::Future;
-use std::pin::Pin;
 
 use crate::extract::StateNeeds;
 use crate::middleware::{Layer, Middleware};
 use crate::request::Request;
-use crate::response::Response;
 
-/// The future of one handler or middleware call.
-pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+pub use crate::handler_future::HandlerFuture;
 
 /// The generated entry point of a handler: parses path parameters, then
 /// runs the extractors and the handler.

@@ -102,7 +102,7 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
         quote!(#respond(#ident::#ident(#request, #next)))
     } else {
         quote! {
-            ::waypost::__private::Box::pin(async move {
+            ::waypost::__private::HandlerFuture::new(async move {
                 #request_binding
                 #(#extract)*
                 let #output = #ident::#ident(#(#vars,)* #request, #next).await;

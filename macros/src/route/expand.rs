@@ -150,7 +150,7 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
         |#request: ::waypost::__private::Request| -> ::waypost::__private::HandlerFuture {
             let mut #request = #request;
             #(#parse_params)*
-            ::waypost::__private::Box::pin(async move {
+            ::waypost::__private::HandlerFuture::new(async move {
                 let #body = #request.take_body();
                 #(#extractors)*
                 let _ = #body;

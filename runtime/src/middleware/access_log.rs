@@ -40,7 +40,7 @@ impl Middleware for AccessLog {
         let uri = req.uri().clone();
         let request_id = req.extensions().get::<RequestIdValue>().cloned();
         let app = req.app().clone();
-        Box::pin(async move {
+        HandlerFuture::new(async move {
             let response = next.run(req).await;
             // At app scope routing has not happened yet when the request
             // passes: find the route the same way the router did.

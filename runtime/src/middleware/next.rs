@@ -53,7 +53,7 @@ impl Next {
                 ChainEnd::Router if app.recover => {
                     let context = PanicContext::of(req.method(), req.uri(), &app);
                     let guarded = CatchPanic::start(context, || app.router.dispatch(req));
-                    NextFuture::boxed(Box::pin(guarded))
+                    NextFuture::boxed(HandlerFuture::new(guarded))
                 }
                 ChainEnd::Router => app.router.dispatch(req),
                 ChainEnd::Handler(handler) => NextFuture::boxed(handler(req)),
@@ -90,7 +90,7 @@ impl NextFuture {
     pub fn into_boxed(self) -> HandlerFuture {
         match self.0 {
             State::Running(future) => future,
-            _ => Box::pin(self),
+            _ => HandlerFuture::new(self),
         }
     }
 }
@@ -100,7 +100,7 @@ impl Future for NextFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         match &mut self.get_mut().0 {
-            State::Running(future) => future.as_mut().poll(cx),
+            State::Running(future) => Pin::new(future).poll(cx),
             State::Ready(response) => {
                 Poll::Ready(*response.take().expect("NextFuture polled after completion"))
             }

@@ -366,7 +366,7 @@ impl Middleware for Active {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-                Box::pin(std::future::ready(response))
+                HandlerFuture::new(std::future::ready(response))
             }
         }
     }

@@ -45,7 +45,7 @@ impl Recover {
 impl Middleware for Recover {
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
         let context = PanicContext::of(req.method(), req.uri(), req.app());
-        Box::pin(CatchPanic::start(context, || next.run(req)))
+        HandlerFuture::new(CatchPanic::start(context, || next.run(req)))
     }
 
     fn name(&self) -> &'static str {

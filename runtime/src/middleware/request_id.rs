@@ -73,7 +73,7 @@ impl Middleware for RequestId {
             tracing::field::display(id.to_str().unwrap_or_default()),
         );
         req.extensions_mut().insert(RequestIdValue(id.clone()));
-        Box::pin(async move {
+        HandlerFuture::new(async move {
             let mut response = next.run(req).await;
             response.headers_mut().insert(header, id);
             response

@@ -43,7 +43,7 @@ impl Timeout {
 impl Middleware for Timeout {
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
         let route = req.route();
-        Box::pin(Deadline {
+        HandlerFuture::new(Deadline {
             inner: Some(next.run(req)),
             duration: self.duration,
             sleep: None,

@@ -153,7 +153,7 @@ impl<S: ChainService> Middleware for TowerMiddleware<S> {
         request.extensions_mut().insert(context);
         let mut service = self.service.clone();
         let name = self.name;
-        Box::pin(async move {
+        HandlerFuture::new(async move {
             let ready: Result<(), BoxError> = poll_fn(|cx| service.poll_ready(cx))
                 .await
                 .map_err(Into::into);
