@@ -55,6 +55,8 @@ pub struct AppShared {
     states: Vec<StateEntry>,
     pub(crate) body_limit: usize,
     pub(crate) recover: bool,
+    /// Set when a graceful shutdown begins: readiness answers 503 from then on.
+    pub(crate) draining: std::sync::atomic::AtomicBool,
 }
 
 impl AppShared {
@@ -200,6 +202,7 @@ impl App {
     pub fn build(self) -> Result<AppService, BuildError> {
         let (router, chains) = self.assemble()?;
         let shared = AppShared {
+            draining: std::sync::atomic::AtomicBool::new(false),
             router,
             chains,
             states: self.states,

@@ -38,7 +38,10 @@ pub use request::{Request, RequestParts};
 pub use response::{Html, IntoResponse, IntoResponseHeaders, InvalidHeader, Redirect, Response};
 pub use route::{HandlerFuture, MethodSet, Route};
 pub use router::RouteInfo;
-pub use server::ServeError;
+pub use server::{
+    ServeError, Server, DEFAULT_DRAIN_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
+};
 pub use service::{AppService, ResponseFuture, ServeFuture};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 

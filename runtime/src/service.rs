@@ -76,6 +76,10 @@ impl AppService {
         ResponseFuture { future, span, head }
     }
 
+    pub(crate) fn shared(&self) -> &crate::app::AppShared {
+        &self.app
+    }
+
     /// The route table.
     pub fn routes(&self) -> &[RouteInfo] {
         self.app.router.table()

@@ -93,6 +93,21 @@ impl Connection {
             .expect("response timed out")
     }
 
+    /// Whether the server closes the connection (end of stream, or a reset)
+    /// within `limit`, discarding whatever it sends first.
+    pub async fn closed_within(&mut self, limit: Duration) -> bool {
+        let closed = async {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match self.stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        };
+        tokio::time::timeout(limit, closed).await.is_ok()
+    }
+
     async fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 8192];
         let n = self.stream.read(&mut chunk).await.expect("read");

@@ -1,0 +1,222 @@
+//! The accept loop: a task per connection, at most `max_connections` of
+//! them, and the drain that ends it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::connection::{ConnService, ConnState, Graceful, ShutDown, Watched};
+use super::settings::Settings;
+use super::shutdown::{DrainReport, Trigger};
+use crate::service::AppService;
+
+/// The connections being served, for the drain's report.
+type Open = Arc<Mutex<HashMap<u64, Arc<ConnState>>>>;
+
+/// Serves `listener` until `trigger` fires and the drain has ended.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    service: AppService,
+    settings: Settings,
+    trigger: Trigger,
+) -> DrainReport {
+    let builder = Arc::new(http_builder(&settings));
+    let settings = Arc::new(settings);
+    let permits = Arc::new(Semaphore::new(settings.max_connections));
+    let open: Open = Arc::default();
+    let mut tasks = JoinSet::new();
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, max_connections = settings.max_connections, "listening");
+    }
+    let fired = trigger.fired();
+    tokio::pin!(fired);
+    let mut next_id = 0u64;
+    let mut warned_full = false;
+    loop {
+        // Reap finished connection tasks so the set does not grow.
+        while tasks.try_join_next().is_some() {}
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if !warned_full {
+                    tracing::warn!(
+                        max_connections = settings.max_connections,
+                        "connection limit reached: accepting paused"
+                    );
+                    warned_full = true;
+                }
+                tokio::select! {
+                    _ = &mut fired => break,
+                    permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+                }
+            }
+        };
+        let (stream, peer) = tokio::select! {
+            _ = &mut fired => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        warned_full = false;
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
+        }
+        let state = ConnState::new();
+        next_id += 1;
+        let id = next_id;
+        open.lock()
+            .expect("connection registry")
+            .insert(id, state.clone());
+        let connection = Connection {
+            builder: builder.clone(),
+            settings: settings.clone(),
+            service: ConnService {
+                app: service.for_peer(peer),
+                state,
+            },
+        };
+        let open = open.clone();
+        tasks.spawn(async move {
+            connection.serve(stream).await;
+            open.lock().expect("connection registry").remove(&id);
+            drop(permit);
+        });
+    }
+    drop(listener);
+    drain(&service, tasks, &open, settings.drain_timeout).await
+}
+
+/// Stops accepting (done by the caller), tells every connection to finish,
+/// and waits up to `deadline` for them.
+async fn drain(
+    service: &AppService,
+    mut tasks: JoinSet<()>,
+    open: &Open,
+    deadline: Duration,
+) -> DrainReport {
+    service.shared().draining.store(true, Ordering::Release);
+    let in_flight = |open: &Open| -> (usize, usize) {
+        let open = open.lock().expect("connection registry");
+        (
+            open.len(),
+            open.values().map(|state| state.in_flight() as usize).sum(),
+        )
+    };
+    let (connections, requests) = in_flight(open);
+    tracing::info!(connections, requests_in_flight = requests, "draining");
+    for state in open.lock().expect("connection registry").values() {
+        state.shut_down();
+    }
+    let drained = tokio::time::timeout(deadline, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    let requests_cut_off = match drained {
+        Ok(()) => 0,
+        Err(_) => {
+            let (_, cut_off) = in_flight(open);
+            tasks.shutdown().await;
+            cut_off
+        }
+    };
+    let report = DrainReport {
+        connections,
+        requests_finished: requests.saturating_sub(requests_cut_off),
+        requests_cut_off,
+    };
+    tracing::info!(
+        connections_closed = report.connections,
+        requests_finished = report.requests_finished,
+        requests_cut_off = report.requests_cut_off,
+        "shut down"
+    );
+    report
+}
+
+fn http_builder(settings: &Settings) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        // Connections time out in `Watched`, which tells idle from slow.
+        .header_read_timeout(None)
+        .max_buf_size(settings.max_header_bytes);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(settings.http2_max_concurrent_streams)
+        .max_header_list_size(settings.http2_max_header_list_size)
+        .keep_alive_interval(settings.http2_keep_alive_interval)
+        .keep_alive_timeout(settings.http2_keep_alive_timeout);
+    builder
+}
+
+/// One accepted connection and what serving it needs.
+struct Connection {
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    settings: Arc<Settings>,
+    service: ConnService,
+}
+
+impl Connection {
+    async fn serve(self, stream: TcpStream) {
+        let state = self.service.state.clone();
+        let io = Watched::new(
+            stream,
+            state.clone(),
+            self.settings.header_read_timeout,
+            self.settings.keep_alive_timeout,
+        );
+        let connection = self
+            .builder
+            .serve_connection_with_upgrades(TokioIo::new(io), self.service);
+        if let Err(error) = Graceful::new(Box::pin(connection), state).await {
+            tracing::debug!(%error, "connection ended with an error");
+        }
+    }
+}
+
+impl<C: Future> ShutDown for Pin<Box<C>>
+where
+    C: GracefulShutdown,
+{
+    fn shut_down(self: Pin<&mut Self>) {
+        self.get_mut().as_mut().graceful_shutdown_now();
+    }
+}
+
+/// hyper-util's connections, which shut down gracefully.
+trait GracefulShutdown {
+    fn graceful_shutdown_now(self: Pin<&mut Self>);
+}
+
+impl<I, S, E, B> GracefulShutdown for auto::UpgradeableConnection<'_, I, S, E>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Future: 'static,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    fn graceful_shutdown_now(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}

@@ -1,0 +1,394 @@
+//! One accepted connection: its timeouts, its requests in flight, and the
+//! checks made on the wire before a request reaches the app.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use atomic_waker::AtomicWaker;
+use http::{header, StatusCode, Version};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+use crate::problem::Problem;
+use crate::response::{IntoResponse, Response};
+use crate::service::{AppService, ResponseFuture};
+use crate::Body;
+
+/// What a connection's I/O and its requests share: how many requests are in
+/// flight, and since when it has been idle. Written per request, but only by
+/// this connection.
+#[derive(Debug)]
+pub(crate) struct ConnState {
+    in_flight: AtomicU32,
+    /// Requests started so far: a head being read is complete once this moves.
+    started: AtomicU64,
+    /// When the last request ended (or the connection opened), by [`now_ms`].
+    idle_since_ms: AtomicU64,
+    /// Set by a graceful shutdown; the connection's task is woken to see it.
+    shutting_down: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl ConnState {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(ConnState {
+            in_flight: AtomicU32::new(0),
+            started: AtomicU64::new(0),
+            idle_since_ms: AtomicU64::new(now_ms()),
+            shutting_down: AtomicBool::new(false),
+            task: AtomicWaker::new(),
+        })
+    }
+
+    pub(crate) fn in_flight(&self) -> u32 {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Asks the connection to finish: HTTP/1 closes after the response in
+    /// flight (at once when idle), HTTP/2 sends GOAWAY.
+    pub(crate) fn shut_down(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+        self.task.wake();
+    }
+
+    fn request_started(&self) {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.started.fetch_add(1, Ordering::Release);
+    }
+
+    fn request_ended(&self) {
+        self.idle_since_ms.store(now_ms(), Ordering::Release);
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    fn idle_since(&self) -> u64 {
+        self.idle_since_ms.load(Ordering::Acquire)
+    }
+}
+
+/// Milliseconds on a monotonic clock, read for every request: Linux's coarse
+/// clock (a few milliseconds of resolution, a fraction of a full clock read's cost).
+#[cfg(target_os = "linux")]
+fn now_ms() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given and nothing else.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut now) };
+    (now.tv_sec as u64) * 1000 + (now.tv_nsec as u64) / 1_000_000
+}
+
+#[cfg(not(target_os = "linux"))]
+fn now_ms() -> u64 {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    EPOCH
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
+}
+
+/// A connection's socket, closed with `TimedOut` when the client is too slow
+/// to send a request head, or idle too long between requests. While a
+/// request is in flight no deadline applies here (a `Timeout` middleware
+/// bounds handlers).
+pub(crate) struct Watched<IO> {
+    io: IO,
+    state: Arc<ConnState>,
+    header_read_timeout: u64,
+    keep_alive_timeout: u64,
+    /// Bytes of a head arrived while `started` was at this count; the time
+    /// is taken when the head turns out not to be complete at once (most
+    /// arrive whole and never need it).
+    head: Option<(Option<u64>, u64)>,
+    /// Armed no later than the deadline; when it fires early, it is re-armed.
+    timer: Pin<Box<Sleep>>,
+    armed: Option<u64>,
+    /// Armed since its last poll: poll it once to give it this task's waker.
+    rearmed: bool,
+}
+
+impl<IO> Watched<IO> {
+    pub(crate) fn new(
+        io: IO,
+        state: Arc<ConnState>,
+        header_read_timeout: Duration,
+        keep_alive_timeout: Duration,
+    ) -> Self {
+        Watched {
+            io,
+            state,
+            header_read_timeout: header_read_timeout.as_millis() as u64,
+            keep_alive_timeout: keep_alive_timeout.as_millis() as u64,
+            head: None,
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            armed: None,
+            rearmed: false,
+        }
+    }
+
+    /// When this connection is closed if nothing changes (by [`now_ms`]), and why.
+    fn deadline(&mut self) -> Option<(u64, &'static str)> {
+        if self.state.in_flight() > 0 {
+            return None;
+        }
+        if let Some((since, count)) = &mut self.head {
+            if self.state.started.load(Ordering::Acquire) == *count {
+                let since = *since.get_or_insert_with(now_ms);
+                return Some((since + self.header_read_timeout, "reading a request head"));
+            }
+            self.head = None;
+        }
+        Some((self.state.idle_since() + self.keep_alive_timeout, "idle"))
+    }
+
+    fn arm(&mut self, deadline_ms: u64) {
+        let wait = Duration::from_millis(deadline_ms.saturating_sub(now_ms()));
+        self.timer.as_mut().reset(Instant::now() + wait);
+    }
+
+    /// `Err(TimedOut)` once the deadline has passed; otherwise arms the timer to wake this task then.
+    ///
+    /// While a request is in flight there is no deadline, but the timer is
+    /// armed a keep-alive timeout ahead anyway: when the request ends, hyper
+    /// does not poll the socket again, and this timer is what comes back to
+    /// start the idle clock (from when the request ended, so no later).
+    fn check_deadline(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        loop {
+            let target = self.deadline();
+            match (target, self.armed) {
+                (Some((deadline, _)), armed) if armed.is_none_or(|armed| armed > deadline) => {
+                    self.arm(deadline);
+                    self.armed = Some(deadline);
+                    self.rearmed = true;
+                }
+                (None, None) => {
+                    let recheck = now_ms() + self.keep_alive_timeout;
+                    self.arm(recheck);
+                    self.armed = Some(recheck);
+                    self.rearmed = true;
+                }
+                _ => {}
+            }
+            // The timer keeps the waker of its last poll, and this task's waker
+            // does not change: polling it again before it fires would only repeat that.
+            if !self.timer.is_elapsed() && !std::mem::take(&mut self.rearmed) {
+                return Ok(());
+            }
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return Ok(());
+            }
+            self.armed = None;
+            if let Some((deadline, doing)) = target {
+                if now_ms() >= deadline {
+                    tracing::debug!(doing, "connection timed out");
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("timed out {doing}"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let read = buf.filled().len() > before;
+                if read && this.head.is_none() && this.state.in_flight() == 0 {
+                    this.head = Some((None, this.state.started.load(Ordering::Acquire)));
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => match this.check_deadline(cx) {
+                Ok(()) => Poll::Pending,
+                Err(error) => Poll::Ready(Err(error)),
+            },
+            ready => ready,
+        }
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+/// The app as one connection's hyper service: counts its requests in flight
+/// and refuses what RFC 9112 refuses before the app sees it.
+#[derive(Clone)]
+pub(crate) struct ConnService {
+    pub(crate) app: AppService,
+    pub(crate) state: Arc<ConnState>,
+}
+
+impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnService {
+    type Response = http::Response<TrackedBody>;
+    type Error = Infallible;
+    type Future = InFlight;
+
+    fn call(&self, request: http::Request<hyper::body::Incoming>) -> InFlight {
+        self.state.request_started();
+        let guard = Some(RequestGuard(self.state.clone()));
+        if request.version() == Version::HTTP_11 && !request.headers().contains_key(header::HOST) {
+            return InFlight {
+                future: Err(Some(missing_host())),
+                guard,
+            };
+        }
+        InFlight {
+            future: Ok(self.app.call(request.map(Body::from))),
+            guard,
+        }
+    }
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request without `Host` is answered 400.
+fn missing_host() -> Response {
+    Problem::new(StatusCode::BAD_REQUEST)
+        .with_detail("an HTTP/1.1 request must carry a Host header")
+        .into_response()
+}
+
+/// Counts a request in flight on its connection until dropped: with the
+/// future, or, once there is a response, with its body after the last byte.
+struct RequestGuard(Arc<ConnState>);
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        self.0.request_ended();
+    }
+}
+
+/// A request in flight on its connection.
+pub(crate) struct InFlight {
+    future: Result<ResponseFuture, Option<Response>>,
+    guard: Option<RequestGuard>,
+}
+
+impl Future for InFlight {
+    type Output = Result<http::Response<TrackedBody>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let response = match &mut this.future {
+            Ok(future) => match Pin::new(future).poll(cx) {
+                Poll::Ready(response) => response,
+                Poll::Pending => return Poll::Pending,
+            },
+            Err(response) => response.take().expect("InFlight polled after completion"),
+        };
+        let guard = this.guard.take();
+        Poll::Ready(Ok(response.map(|body| TrackedBody {
+            body,
+            _guard: guard,
+        })))
+    }
+}
+
+/// A response body that keeps its request counted in flight until hyper has written it.
+pub(crate) struct TrackedBody {
+    body: Body,
+    _guard: Option<RequestGuard>,
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = bytes::Bytes;
+    type Error = crate::BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, crate::BoxError>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A connection that shuts down gracefully when its [`ConnState`] says so.
+pub(crate) struct Graceful<C> {
+    connection: C,
+    state: Arc<ConnState>,
+    registered: bool,
+    shutting_down: bool,
+}
+
+impl<C> Graceful<C> {
+    pub(crate) fn new(connection: C, state: Arc<ConnState>) -> Self {
+        Graceful {
+            connection,
+            state,
+            registered: false,
+            shutting_down: false,
+        }
+    }
+}
+
+/// What `Graceful` needs of a hyper connection.
+pub(crate) trait ShutDown: Future {
+    fn shut_down(self: Pin<&mut Self>);
+}
+
+impl<C: ShutDown + Unpin> Future for Graceful<C> {
+    type Output = C::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<C::Output> {
+        let this = self.get_mut();
+        // A task's waker stays the same across its polls: registering it once is enough.
+        if !this.registered {
+            this.state.task.register(cx.waker());
+            this.registered = true;
+        }
+        if !this.shutting_down && this.state.shutting_down.load(Ordering::Acquire) {
+            this.shutting_down = true;
+            Pin::new(&mut this.connection).shut_down();
+        }
+        Pin::new(&mut this.connection).poll(cx)
+    }
+}

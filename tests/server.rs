@@ -1,0 +1,232 @@
+//! The server over real TCP: timeouts, the connection cap, wire checks and graceful shutdown.
+
+mod common;
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::{Connection, STEP};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use waypost::{get, routes, App, ServeError, Server};
+
+#[get("/")]
+async fn index() -> &'static str {
+    "hello"
+}
+
+#[get("/slow")]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    "done"
+}
+
+#[get("/forever")]
+async fn forever() -> &'static str {
+    std::future::pending::<()>().await;
+    "never"
+}
+
+fn app() -> App {
+    App::new().mount("/", routes![index, slow, forever])
+}
+
+/// A server on 127.0.0.1:0, configured by `configure`, stopped by the returned sender.
+async fn start(
+    configure: impl FnOnce(Server) -> Server,
+) -> (
+    SocketAddr,
+    oneshot::Sender<()>,
+    JoinHandle<Result<(), ServeError>>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = configure(app().serve_listener(listener)).with_graceful_shutdown(async {
+        let _ = stopped.await;
+    });
+    (addr, stop, tokio::spawn(server.into_future()))
+}
+
+const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n";
+
+#[tokio::test]
+async fn a_client_trickling_its_head_is_closed_at_the_header_timeout_while_others_are_served() {
+    let (addr, _stop, _server) =
+        start(|server| server.header_read_timeout(Duration::from_millis(300))).await;
+    let mut slow = Connection::open(addr).await;
+    slow.send(b"GET / HTTP/1.1\r\nHost: te").await;
+    let mut normal = Connection::open(addr).await;
+    normal.send(GET).await;
+    assert_eq!(normal.read_response(false).await.status, 200);
+    let started = Instant::now();
+    assert!(
+        slow.closed_within(Duration::from_secs(3)).await,
+        "the slow client was never closed"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_at_the_keep_alive_timeout_not_the_header_timeout() {
+    let (addr, _stop, _server) = start(|server| {
+        server
+            .header_read_timeout(Duration::from_millis(150))
+            .keep_alive_timeout(Duration::from_millis(600))
+    })
+    .await;
+    let mut connection = Connection::open(addr).await;
+    connection.send(GET).await;
+    assert_eq!(connection.read_response(false).await.status, 200);
+    // Idle for longer than the header timeout: still open, and usable.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    connection.send(GET).await;
+    assert_eq!(connection.read_response(false).await.status, 200);
+    // Then idle past the keep-alive timeout: closed, at about that time.
+    let idle = Instant::now();
+    assert!(connection.closed_within(Duration::from_secs(3)).await);
+    let closed_after = idle.elapsed();
+    assert!(
+        closed_after >= Duration::from_millis(500) && closed_after < Duration::from_millis(1500),
+        "closed after {closed_after:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_in_flight_is_not_cut_by_connection_timeouts() {
+    let (addr, _stop, _server) = start(|server| {
+        server
+            .header_read_timeout(Duration::from_millis(100))
+            .keep_alive_timeout(Duration::from_millis(100))
+    })
+    .await;
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(b"GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(
+        (response.status, response.body.as_slice()),
+        (200, &b"done"[..])
+    );
+}
+
+#[tokio::test]
+async fn past_the_connection_cap_accepting_waits_and_nothing_is_reset() {
+    let (addr, _stop, _server) = start(|server| server.max_connections(2)).await;
+    let mut first = Connection::open(addr).await;
+    let mut second = Connection::open(addr).await;
+    for connection in [&mut first, &mut second] {
+        connection.send(GET).await;
+        assert_eq!(connection.read_response(false).await.status, 200);
+    }
+    // The third connects (the kernel's backlog) but is not served while two are open.
+    let mut third = Connection::open(addr).await;
+    third.send(GET).await;
+    let waited = tokio::time::timeout(Duration::from_millis(300), third.read_response(false)).await;
+    assert!(waited.is_err(), "served past the cap");
+    drop(first);
+    assert_eq!(third.read_response(false).await.status, 200);
+}
+
+#[tokio::test]
+async fn an_http_1_1_request_without_host_is_answered_400() {
+    let (addr, _stop, _server) = start(|server| server).await;
+    let mut connection = Connection::open(addr).await;
+    connection.send(b"GET / HTTP/1.1\r\n\r\n").await;
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert!(String::from_utf8_lossy(&response.body).contains("Host"));
+    // HTTP/1.0 has no such rule.
+    let mut old = Connection::open(addr).await;
+    old.send(b"GET / HTTP/1.0\r\n\r\n").await;
+    assert_eq!(old.read_response(false).await.status, 200);
+}
+
+#[tokio::test]
+async fn an_oversized_head_is_answered_431_and_the_server_keeps_serving() {
+    let (addr, _stop, _server) = start(|server| server).await;
+    let mut connection = Connection::open(addr).await;
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: test\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
+    connection.send(big.as_bytes()).await;
+    assert_eq!(connection.read_response(false).await.status, 431);
+    let mut next = Connection::open(addr).await;
+    next.send(GET).await;
+    assert_eq!(next.read_response(false).await.status, 200);
+}
+
+#[tokio::test]
+async fn shutdown_lets_requests_in_flight_finish_and_refuses_new_connections() {
+    let (addr, stop, server) = start(|server| server).await;
+    let mut busy = Connection::open(addr).await;
+    busy.send(b"GET /slow HTTP/1.1\r\nHost: test\r\n\r\n").await;
+    let mut idle = Connection::open(addr).await;
+    idle.send(GET).await;
+    assert_eq!(idle.read_response(false).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.send(()).unwrap();
+    // The request in flight completes; its connection then closes, as does the idle one.
+    let response = busy.read_response(false).await;
+    assert_eq!(
+        (response.status, response.body.as_slice()),
+        (200, &b"done"[..])
+    );
+    assert!(busy.closed_within(STEP).await);
+    assert!(idle.closed_within(STEP).await);
+    tokio::time::timeout(STEP, server)
+        .await
+        .expect("the server future resolves")
+        .unwrap()
+        .unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_cuts_off_what_outlives_the_drain_deadline() {
+    let (addr, stop, server) =
+        start(|server| server.drain_timeout(Duration::from_millis(300))).await;
+    let mut stuck = Connection::open(addr).await;
+    stuck
+        .send(b"GET /forever HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, server)
+        .await
+        .expect("the server future resolves")
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    assert!(stuck.closed_within(STEP).await);
+}
+
+#[tokio::test]
+async fn serve_binds_an_address_and_reports_what_it_cannot_bind() {
+    let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = taken.local_addr().unwrap();
+    let error = app()
+        .serve(addr)
+        .with_graceful_shutdown(async {})
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ServeError::Bind(_)), "{error}");
+    // An address it can bind: served until the shutdown future completes.
+    let result = app()
+        .serve(("127.0.0.1", 0))
+        .with_graceful_shutdown(async {})
+        .await;
+    assert!(result.is_ok());
+}
