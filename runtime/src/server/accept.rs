@@ -2,7 +2,6 @@
 //! them, and the drain that ends it.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -185,27 +184,13 @@ impl Connection {
         let connection = self
             .builder
             .serve_connection_with_upgrades(TokioIo::new(io), self.service);
-        if let Err(error) = Graceful::new(Box::pin(connection), state).await {
+        if let Err(error) = Graceful::new(connection, state).await {
             tracing::debug!(%error, "connection ended with an error");
         }
     }
 }
 
-impl<C: Future> ShutDown for Pin<Box<C>>
-where
-    C: GracefulShutdown,
-{
-    fn shut_down(self: Pin<&mut Self>) {
-        self.get_mut().as_mut().graceful_shutdown_now();
-    }
-}
-
-/// hyper-util's connections, which shut down gracefully.
-trait GracefulShutdown {
-    fn graceful_shutdown_now(self: Pin<&mut Self>);
-}
-
-impl<I, S, E, B> GracefulShutdown for auto::UpgradeableConnection<'_, I, S, E>
+impl<I, S, E, B> ShutDown for auto::UpgradeableConnection<'_, I, S, E>
 where
     S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -216,7 +201,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     E: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
 {
-    fn graceful_shutdown_now(self: Pin<&mut Self>) {
+    fn shut_down(self: Pin<&mut Self>) {
         self.graceful_shutdown();
     }
 }

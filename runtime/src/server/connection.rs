@@ -353,7 +353,7 @@ impl http_body::Body for TrackedBody {
 
 /// A connection that shuts down gracefully when its [`ConnState`] says so.
 pub(crate) struct Graceful<C> {
-    connection: C,
+    connection: Pin<Box<C>>,
     state: Arc<ConnState>,
     registered: bool,
     shutting_down: bool,
@@ -362,7 +362,7 @@ pub(crate) struct Graceful<C> {
 impl<C> Graceful<C> {
     pub(crate) fn new(connection: C, state: Arc<ConnState>) -> Self {
         Graceful {
-            connection,
+            connection: Box::pin(connection),
             state,
             registered: false,
             shutting_down: false,
@@ -370,12 +370,12 @@ impl<C> Graceful<C> {
     }
 }
 
-/// What `Graceful` needs of a hyper connection.
-pub(crate) trait ShutDown: Future {
+/// A hyper connection, which can finish gracefully.
+pub(crate) trait ShutDown {
     fn shut_down(self: Pin<&mut Self>);
 }
 
-impl<C: ShutDown + Unpin> Future for Graceful<C> {
+impl<C: ShutDown + Future> Future for Graceful<C> {
     type Output = C::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<C::Output> {
@@ -387,8 +387,8 @@ impl<C: ShutDown + Unpin> Future for Graceful<C> {
         }
         if !this.shutting_down && this.state.shutting_down.load(Ordering::Acquire) {
             this.shutting_down = true;
-            Pin::new(&mut this.connection).shut_down();
+            this.connection.as_mut().shut_down();
         }
-        Pin::new(&mut this.connection).poll(cx)
+        this.connection.as_mut().poll(cx)
     }
 }
