@@ -52,81 +52,53 @@ pub struct RequestParts {
     peer: Option<SocketAddr>,
 }
 
-/// What routing found: the route and where its parameters sit in the path.
+/// What routing found: the route, and the path node that knows where its
+/// parameters sit. The path's address and length are kept to notice a
+/// middleware that replaced the URI since.
 #[derive(Clone)]
 pub(crate) struct Routed {
     pub(crate) route: &'static Route,
-    pub(crate) params: ParamPositions,
+    pub(crate) node: u32,
+    pub(crate) path_identity: (usize, usize),
 }
 
-/// Byte ranges of path parameters within the path as routed, so that a
-/// request owns them without borrowing the path. The path's address and
-/// length are kept to notice a middleware that replaced the URI.
-#[derive(Clone, Default)]
-pub(crate) struct ParamPositions {
-    inline: [(u32, u32); INLINE_PARAMS],
-    len: usize,
-    spill: Vec<(u32, u32)>,
-    path_identity: (usize, usize),
-}
-
-const INLINE_PARAMS: usize = 4;
-
-impl ParamPositions {
-    /// Records the positions of matchit's parameters within `path`.
-    pub(crate) fn new(path: &str, params: &matchit::Params<'_, '_>) -> Self {
-        let base = path.as_ptr() as usize;
-        let mut positions = ParamPositions {
-            path_identity: (base, path.len()),
-            ..ParamPositions::default()
-        };
-        for (_, value) in params.iter() {
-            let start = value.as_ptr() as usize - base;
-            let range = (start as u32, (start + value.len()) as u32);
-            if positions.len < INLINE_PARAMS {
-                positions.inline[positions.len] = range;
-            } else {
-                positions.spill.push(range);
-            }
-            positions.len += 1;
+impl Routed {
+    pub(crate) fn new(route: &'static Route, node: u32, path: &str) -> Self {
+        Routed {
+            route,
+            node,
+            path_identity: (path.as_ptr() as usize, path.len()),
         }
-        positions
-    }
-
-    /// The raw (still percent-encoded) text of the `index`-th parameter;
-    /// `None` if there is no such parameter or the path is no longer the one
-    /// routed (told by its address and length).
-    pub(crate) fn get<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
-        if (path.as_ptr() as usize, path.len()) != self.path_identity || index >= self.len {
-            return None;
-        }
-        let (start, end) = if index < INLINE_PARAMS {
-            self.inline[index]
-        } else {
-            self.spill[index - INLINE_PARAMS]
-        };
-        path.get(start as usize..end as usize)
     }
 }
 
 impl Request {
-    pub(crate) fn new(
-        request: http::Request<Body>,
+    pub(crate) fn new<B>(
+        request: http::Request<B>,
         app: AppHandle,
         peer: Option<SocketAddr>,
-    ) -> Self {
+    ) -> Self
+    where
+        Body: From<B>,
+    {
         let (head, body) = request.into_parts();
+        let body = Body::from(body);
         let body_limit = app.body_limit;
-        Request(Box::new(Inner {
-            parts: RequestParts {
-                head,
-                app,
-                routed: None,
-                body_limit,
-                peer,
-            },
-            body,
-        }))
+        // Written field by field into its block: built on the stack and then
+        // moved, the head (a few hundred bytes) would be copied twice.
+        let mut inner = Box::<Inner>::new_uninit();
+        let slot = inner.as_mut_ptr();
+        // SAFETY: every field of `Inner` is written once before `assume_init`,
+        // through pointers into the block, which nothing else can see yet.
+        unsafe {
+            std::ptr::addr_of_mut!((*slot).parts.head).write(head);
+            std::ptr::addr_of_mut!((*slot).parts.app).write(app);
+            std::ptr::addr_of_mut!((*slot).parts.routed).write(None);
+            std::ptr::addr_of_mut!((*slot).parts.body_limit).write(body_limit);
+            std::ptr::addr_of_mut!((*slot).parts.peer).write(peer);
+            std::ptr::addr_of_mut!((*slot).body).write(body);
+            Request(inner.assume_init())
+        }
     }
 
     /// Splits the request into its parts and its body.
@@ -329,8 +301,8 @@ impl RequestParts {
     pub(crate) fn raw_param(&self, index: usize) -> Option<&str> {
         let routed = self.routed.as_ref()?;
         let path = self.head.uri.path();
-        if let Some(value) = routed.params.get(path, index) {
-            return Some(value);
+        if (path.as_ptr() as usize, path.len()) == routed.path_identity {
+            return self.app.router.param_layout(routed.node).get(path, index);
         }
         match self.app.router.resolve(&self.head.method, path) {
             crate::router::Resolution::Route {

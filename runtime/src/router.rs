@@ -8,7 +8,7 @@ use crate::app::BuildError;
 use crate::group::Mount;
 use crate::middleware::{Chain, ChainEnd, Layer, Next, NextFuture};
 use crate::problem::Problem;
-use crate::request::{ParamPositions, Request, Routed};
+use crate::request::{Request, Routed};
 use crate::response::{IntoResponse, Response};
 use crate::route::{method_rank, Route, RouteMiddleware};
 use crate::Body;
@@ -52,6 +52,8 @@ pub(crate) struct Endpoint {
 /// All routes that share one path shape.
 pub(crate) struct PathNode {
     endpoints: Vec<(Method, Endpoint)>,
+    /// Where the shape's parameters sit in a path it matched.
+    params: ParamLayout,
     /// The `Allow` header of a 405 from this path, computed once.
     allow: HeaderValue,
     /// The chain a 405 runs through: the group middleware all the path's routes share.
@@ -138,12 +140,13 @@ impl Router {
         for (index, (router_path, endpoints)) in pending.into_iter().enumerate() {
             let first = &endpoints[0];
             paths
-                .insert(router_path, index)
+                .insert(router_path.as_str(), index)
                 .map_err(|error| BuildError::InvalidPath {
                     path: first.path.clone(),
                     handler: first.route.describe(),
                     reason: error.to_string(),
                 })?;
+            let params = ParamLayout::of(&router_path);
             let allow = allow_header(endpoints.iter().map(|p| &p.method));
             let shared = shared_layers(endpoints.iter().map(|p| p.group_layers));
             let method_not_allowed = (!shared.is_empty())
@@ -184,6 +187,7 @@ impl Router {
                 .collect::<Result<_, _>>()?;
             nodes.push(PathNode {
                 endpoints,
+                params,
                 allow,
                 method_not_allowed,
             });
@@ -194,6 +198,11 @@ impl Router {
             table,
             redirect_trailing_slash,
         })
+    }
+
+    /// Where the parameters of the path node `node` sit.
+    pub(crate) fn param_layout(&self, node: u32) -> &ParamLayout {
+        &self.nodes[node as usize].params
     }
 
     pub(crate) fn table(&self) -> &[RouteInfo] {
@@ -212,20 +221,19 @@ impl Router {
         let Ok(found) = self.paths.at(path) else {
             return Resolution::NotFound;
         };
-        let node = &self.nodes[*found.value];
-        if let Some(endpoint) = node.find(method) {
+        let index = *found.value;
+        let node = &self.nodes[index];
+        let endpoint = node.find(method).or_else(|| {
+            (method == Method::HEAD)
+                .then(|| node.find(&Method::GET))
+                .flatten()
+        });
+        if let Some(endpoint) = endpoint {
             return Resolution::Route {
                 endpoint,
+                node: index as u32,
                 params: found.params,
             };
-        }
-        if method == Method::HEAD {
-            if let Some(endpoint) = node.find(&Method::GET) {
-                return Resolution::Route {
-                    endpoint,
-                    params: found.params,
-                };
-            }
         }
         Resolution::MethodNotAllowed { node }
     }
@@ -235,13 +243,9 @@ impl Router {
     pub(crate) fn dispatch(&self, mut request: Request) -> NextFuture {
         let path = request.uri().path();
         let (endpoint, routed) = match self.resolve(request.method(), path) {
-            Resolution::Route { endpoint, params } => (
-                endpoint,
-                Routed {
-                    route: endpoint.route,
-                    params: ParamPositions::new(path, &params),
-                },
-            ),
+            Resolution::Route { endpoint, node, .. } => {
+                (endpoint, Routed::new(endpoint.route, node, path))
+            }
             Resolution::MethodNotAllowed { node } => {
                 return match node.method_not_allowed {
                     Some(chain) => Next::start(chain).run(request),
@@ -296,12 +300,68 @@ pub(crate) enum Resolution<'r, 'p> {
     /// A route answers (a GET route answers a HEAD request when no route is declared for HEAD).
     Route {
         endpoint: &'r Endpoint,
+        /// The path node's index, for [`Router::param_layout`].
+        node: u32,
         params: matchit::Params<'r, 'p>,
     },
     /// The path exists, the method does not.
     MethodNotAllowed { node: &'r PathNode },
     /// No route has this path.
     NotFound,
+}
+
+/// Where a path shape's parameters sit in a path it matched: which
+/// `/`-separated segment each one is, the last perhaps taking the rest of
+/// the path. Found once from the matchit pattern, so that a request records
+/// nothing of its parameters and each is found when an extractor asks.
+#[derive(Debug, Default)]
+pub(crate) struct ParamLayout {
+    /// Segment indices, counted from the one after the leading `/`.
+    segments: Box<[u16]>,
+    /// The last parameter is a catch-all (`<rest..>`).
+    rest: bool,
+}
+
+impl ParamLayout {
+    /// Reads a matchit pattern: `/api/users/{p0}/files/{*p1}`. Prefixes
+    /// escape their braces (`{{`), so only a single `{` opens a parameter.
+    fn of(router_path: &str) -> Self {
+        let mut segments = Vec::new();
+        let mut rest = false;
+        for (index, segment) in router_path.split('/').skip(1).enumerate() {
+            if segment.starts_with('{') && !segment.starts_with("{{") {
+                segments.push(index as u16);
+                rest = segment.starts_with("{*");
+            }
+        }
+        ParamLayout {
+            segments: segments.into(),
+            rest,
+        }
+    }
+
+    /// The raw text of the `index`-th parameter in `path`, a path this layout's pattern matched.
+    pub(crate) fn get<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
+        let segment = *self.segments.get(index)?;
+        let rest = self.rest && index + 1 == self.segments.len();
+        // One pass over the bytes: segments are short, and a byte loop
+        // beats a general substring search on them.
+        let (mut seen, mut start) = (0, 1);
+        for (at, &byte) in path.as_bytes().iter().enumerate().skip(1) {
+            if byte != b'/' {
+                continue;
+            }
+            if seen == segment {
+                if !rest {
+                    return path.get(start..at);
+                }
+                break;
+            }
+            seen += 1;
+            start = at + 1;
+        }
+        (seen == segment).then(|| path.get(start..)).flatten()
+    }
 }
 
 fn push_chain(chains: &mut Vec<Chain>, layers: &[&Layer], end: ChainEnd) -> u32 {
@@ -374,7 +434,41 @@ pub(crate) fn method_not_allowed(method: &Method, path: &str, allow: &HeaderValu
 
 #[cfg(test)]
 mod tests {
-    use super::join;
+    use super::{join, ParamLayout};
+
+    /// Each parameter as the layout finds it, checked against matchit's own
+    /// match of the same path.
+    fn params(pattern: &str, path: &str) -> Vec<String> {
+        let mut router = matchit::Router::new();
+        router.insert(pattern, ()).unwrap();
+        let matched = router.at(path).unwrap();
+        let layout = ParamLayout::of(pattern);
+        let found: Vec<String> = (0..matched.params.len())
+            .map(|index| layout.get(path, index).unwrap().to_owned())
+            .collect();
+        let expected: Vec<String> = matched.params.iter().map(|(_, v)| v.to_owned()).collect();
+        assert_eq!(found, expected, "{pattern} on {path}");
+        assert_eq!(layout.get(path, found.len()), None);
+        found
+    }
+
+    #[test]
+    fn param_layout_finds_what_matchit_matched() {
+        assert_eq!(params("/users/{p0}", "/users/42"), ["42"]);
+        assert_eq!(params("/users/{p0}/", "/users/42/"), ["42"]);
+        assert_eq!(
+            params("/a/{p0}/b/{p1}/c", "/a/x%2Fy/b/%20/c"),
+            ["x%2Fy", "%20"]
+        );
+        assert_eq!(params("/{p0}/{p1}", "/one/two"), ["one", "two"]);
+        assert_eq!(
+            params("/files/{p0}/{*p1}", "/files/me/a/b/c.txt"),
+            ["me", "a/b/c.txt"]
+        );
+        assert_eq!(params("/{*p0}", "/x/y/"), ["x/y/"]);
+        assert_eq!(params("/odd{{name}}/{p0}", "/odd{name}/7"), ["7"]);
+        assert!(params("/static/path", "/static/path").is_empty());
+    }
 
     #[test]
     fn join_handles_root_and_trailing_slashes() {

@@ -53,6 +53,16 @@ impl AppService {
 
     /// Answers one request.
     pub fn call(&self, request: http::Request<Body>) -> ResponseFuture {
+        self.call_with(request)
+    }
+
+    /// Answers one request whose body becomes a [`Body`]; converted where the
+    /// request is boxed, so that its head is copied once.
+    #[inline]
+    pub(crate) fn call_with<B>(&self, request: http::Request<B>) -> ResponseFuture
+    where
+        Body: From<B>,
+    {
         let span = tracing::info_span!(
             "request",
             method = %request.method(),
@@ -123,7 +133,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for AppServic
     type Future = ServeFuture;
 
     fn call(&self, request: http::Request<hyper::body::Incoming>) -> ServeFuture {
-        ServeFuture(AppService::call(self, request.map(Body::from)))
+        ServeFuture(self.call_with(request))
     }
 }
 

@@ -91,16 +91,16 @@ impl Future for CatchPanic {
 pub(crate) struct PanicContext {
     /// Method and URI, kept only when an error event would be logged:
     /// cloning a URI costs more than the rest of panic handling together.
-    request: Option<(Method, Uri)>,
-    app: AppHandle,
+    /// The app too, to name the route: all of it only when logged, and
+    /// boxed, so that the future every request carries stays small.
+    request: Option<Box<(Method, Uri, AppHandle)>>,
 }
 
 impl PanicContext {
     pub(crate) fn of(method: &Method, uri: &Uri, app: &AppHandle) -> Self {
         let logged = tracing::enabled!(tracing::Level::ERROR);
         PanicContext {
-            request: logged.then(|| (method.clone(), uri.clone())),
-            app: app.clone(),
+            request: logged.then(|| Box::new((method.clone(), uri.clone(), app.clone()))),
         }
     }
 
@@ -110,8 +110,9 @@ impl PanicContext {
             .copied()
             .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("(a panic payload that is not a string)");
-        if let Some((method, uri)) = &self.request {
-            let route = match self.app.router.resolve(method, uri.path()) {
+        if let Some(request) = &self.request {
+            let (method, uri, app) = &**request;
+            let route = match app.router.resolve(method, uri.path()) {
                 Resolution::Route { endpoint, .. } => endpoint.route.describe(),
                 _ => "(no route)".to_owned(),
             };
@@ -126,7 +127,7 @@ impl PanicContext {
         let problem = Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
             .with_detail("the server failed while handling this request");
         match &self.request {
-            Some((_, uri)) => problem.with_instance(uri.path()),
+            Some(request) => problem.with_instance(request.1.path()),
             None => problem,
         }
         .into_response()

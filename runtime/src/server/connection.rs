@@ -269,17 +269,23 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnServi
     fn call(&self, request: http::Request<hyper::body::Incoming>) -> InFlight {
         self.state.request_started();
         let guard = Some(RequestGuard(self.state.clone()));
-        if request.version() == Version::HTTP_11 && !request.headers().contains_key(header::HOST) {
+        if request.version() == Version::HTTP_11 && !has_host(request.headers()) {
             return InFlight {
                 future: Err(Some(missing_host())),
                 guard,
             };
         }
         InFlight {
-            future: Ok(self.app.call(request.map(Body::from))),
+            future: Ok(self.app.call_with(request)),
             guard,
         }
     }
+}
+
+/// Whether `headers` has a `Host`. Clients send it first (RFC 9112 §3.2
+/// asks them to), so the first field is looked at before the map is searched.
+fn has_host(headers: &http::HeaderMap) -> bool {
+    headers.keys().next() == Some(&header::HOST) || headers.contains_key(header::HOST)
 }
 
 /// RFC 9112 §3.2: an HTTP/1.1 request without `Host` is answered 400.
