@@ -180,8 +180,11 @@ fn routes_lists_method_path_handler_and_location() {
             ("GET", "/api/users/<id>", "routing::user"),
             ("GET", "/api/items", "routing::items"),
             ("POST", "/api/items", "routing::items"),
+            ("GET", "/healthz", "waypost::health::liveness"),
+            ("GET", "/readyz", "waypost::health::readiness"),
         ]
     );
+    assert_eq!(table[3].location, "built in");
     assert!(
         table[0].location.starts_with("tests/routing.rs:"),
         "{}",

@@ -6,7 +6,11 @@ use std::sync::Arc;
 use http::Method;
 
 use crate::extract::StateNeeds;
-use crate::group::Group;
+use crate::group::{Group, Mount};
+use crate::health::{
+    ReadinessCheck, RegisteredCheck, DEFAULT_CHECK_TIMEOUT, DEFAULT_LIVENESS_PATH,
+    DEFAULT_READINESS_PATH, LIVENESS_ROUTE, READINESS_ROUTE,
+};
 use crate::middleware::{
     tower_layer, Chain, ChainEnd, Layer, Middleware, Provided, TowerLayerBound,
 };
@@ -37,6 +41,9 @@ pub struct App {
     body_limit: usize,
     recover: bool,
     redirect_trailing_slash: bool,
+    liveness_path: Option<String>,
+    readiness_path: Option<String>,
+    readiness_checks: Vec<RegisteredCheck>,
 }
 
 struct StateEntry {
@@ -57,6 +64,7 @@ pub struct AppShared {
     pub(crate) recover: bool,
     /// Set when a graceful shutdown begins: readiness answers 503 from then on.
     pub(crate) draining: std::sync::atomic::AtomicBool,
+    pub(crate) readiness_checks: Vec<RegisteredCheck>,
 }
 
 impl AppShared {
@@ -124,6 +132,9 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
             recover: true,
             redirect_trailing_slash: false,
+            liveness_path: Some(DEFAULT_LIVENESS_PATH.to_owned()),
+            readiness_path: Some(DEFAULT_READINESS_PATH.to_owned()),
+            readiness_checks: Vec::new(),
         }
     }
 
@@ -188,6 +199,82 @@ impl App {
         self
     }
 
+    /// Where liveness is answered (default `/healthz`; `None` turns it off):
+    /// 200 `{"status":"live"}` while the process serves.
+    ///
+    /// ```
+    /// use waypost::App;
+    /// let app = App::new().liveness_path("/livez").readiness_path(None);
+    /// let paths: Vec<String> = app.routes().unwrap().into_iter().map(|r| r.path).collect();
+    /// assert_eq!(paths, ["/livez"]);
+    /// ```
+    pub fn liveness_path<'a>(mut self, path: impl Into<Option<&'a str>>) -> Self {
+        self.liveness_path = path.into().map(str::to_owned);
+        self
+    }
+
+    /// Where readiness is answered (default `/readyz`; `None` turns it off):
+    /// 200 when every [readiness check](App::readiness_check) passes, 503
+    /// problem+json naming those that failed, and 503 as soon as a graceful
+    /// shutdown begins. The body lists each check with its outcome and duration.
+    pub fn readiness_path<'a>(mut self, path: impl Into<Option<&'a str>>) -> Self {
+        self.readiness_path = path.into().map(str::to_owned);
+        self
+    }
+
+    /// Adds a check that readiness runs, under `name`, with the default
+    /// timeout ([`DEFAULT_CHECK_TIMEOUT`](crate::DEFAULT_CHECK_TIMEOUT)).
+    ///
+    /// A check is an async closure or function taking extractors that read
+    /// only the head (`State<T>`, headers...), like a handler, and returning
+    /// `()`, `bool` or `Result<T, E: Display>`. Checks run concurrently, each
+    /// as its own task: one that panics or overruns fails alone. The state a
+    /// check takes is checked by [`App::build`].
+    ///
+    /// ```
+    /// use waypost::{App, State};
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Cache { warm: Arc<AtomicBool> }
+    ///
+    /// let app = App::new()
+    ///     .state(Cache::default())
+    ///     .readiness_check("cache", |State(cache): State<Cache>| async move {
+    ///         cache.warm.load(Ordering::Relaxed)
+    ///     });
+    /// assert!(app.build().is_ok());
+    /// ```
+    #[track_caller]
+    pub fn readiness_check<C, Args>(self, name: &'static str, check: C) -> Self
+    where
+        C: ReadinessCheck<Args>,
+        Args: Send + Sync + 'static,
+    {
+        self.readiness_check_with_timeout(name, DEFAULT_CHECK_TIMEOUT, check)
+    }
+
+    /// [`App::readiness_check`] with a timeout of its own: past it, the check
+    /// is dropped and reported as timed out.
+    #[track_caller]
+    pub fn readiness_check_with_timeout<C, Args>(
+        mut self,
+        name: &'static str,
+        timeout: std::time::Duration,
+        check: C,
+    ) -> Self
+    where
+        C: ReadinessCheck<Args>,
+        Args: Send + Sync + 'static,
+    {
+        let caller = std::panic::Location::caller();
+        let location = format!("{}:{}", caller.file(), caller.line());
+        self.readiness_checks
+            .push(RegisteredCheck::new(name, timeout, location, check));
+        self
+    }
+
     /// The route table: one entry per method and path, prefixes applied.
     ///
     /// Fails like [`App::build`] if the table does not hold together.
@@ -208,13 +295,16 @@ impl App {
             states: self.states,
             body_limit: self.body_limit,
             recover: self.recover,
+            readiness_checks: self.readiness_checks,
         };
         Ok(AppService::new(AppHandle::new(Arc::new(shared))))
     }
 
     /// Everything `build` checks and composes, short of moving the state in.
     fn assemble(&self) -> Result<(Router, Vec<Chain>), BuildError> {
-        let mounts = self.root.flatten()?;
+        let mut mounts = self.root.flatten()?;
+        mounts.extend(self.probe_mounts()?);
+        self.check_readiness_needs()?;
         let all_layers = self
             .layers
             .iter()
@@ -255,6 +345,49 @@ impl App {
             check_needs(&needs, &provided, &self.states, route, None)?;
         }
         Ok((router, chains))
+    }
+}
+
+impl App {
+    /// The probes' routes, under their paths, with no group middleware.
+    fn probe_mounts(&self) -> Result<Vec<Mount>, BuildError> {
+        let probes = [
+            (&self.liveness_path, &LIVENESS_ROUTE),
+            (&self.readiness_path, &READINESS_ROUTE),
+        ];
+        let mut mounts = Vec::new();
+        for (path, routes) in probes {
+            if let Some(path) = path {
+                validate_prefix(path)?;
+                mounts.push(Mount {
+                    prefix: path.clone(),
+                    routes,
+                    layers: Vec::new(),
+                });
+            }
+        }
+        Ok(mounts)
+    }
+
+    /// Refuses a readiness check that takes state the app does not have.
+    fn check_readiness_needs(&self) -> Result<(), BuildError> {
+        for check in &self.readiness_checks {
+            let mut needs = StateNeeds::default();
+            (check.required)(&mut needs);
+            if let Some(key) = needs
+                .states
+                .iter()
+                .find(|key| !self.states.iter().any(|entry| entry.id == key.id))
+            {
+                return Err(BuildError::MissingState {
+                    handler: format!("readiness check \"{}\"", check.name),
+                    middleware: None,
+                    location: check.location.clone(),
+                    type_name: key.name,
+                });
+            }
+        }
+        Ok(())
     }
 }
 

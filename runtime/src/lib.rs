@@ -11,6 +11,7 @@ mod body;
 mod extract;
 mod group;
 mod handler_future;
+mod health;
 pub mod middleware;
 mod problem;
 mod request;
@@ -32,6 +33,10 @@ pub use extract::{
     Query, QueryRejection, State, StateKey, StateNeeds, StringRejection,
 };
 pub use group::Group;
+pub use health::{
+    CheckOutcome, ReadinessCheck, DEFAULT_CHECK_TIMEOUT, DEFAULT_LIVENESS_PATH,
+    DEFAULT_READINESS_PATH,
+};
 pub use middleware::{Middleware, Next, NextFuture};
 pub use problem::{Problem, PROBLEM_JSON};
 pub use request::{Request, RequestParts};

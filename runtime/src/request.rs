@@ -263,6 +263,10 @@ impl RequestContext {
 }
 
 impl RequestParts {
+    pub(crate) fn app(&self) -> &AppHandle {
+        &self.app
+    }
+
     /// Method, URI, version, headers and extensions.
     pub fn head(&self) -> &Parts {
         &self.head

@@ -185,8 +185,11 @@ impl Route {
         self.module_path
     }
 
-    /// `file:line` of the route attribute.
+    /// `file:line` of the route attribute (`built in` for the probe routes).
     pub fn location(&self) -> String {
+        if self.line == 0 {
+            return self.file.to_owned();
+        }
         format!("{}:{}", self.file, self.line)
     }
 

@@ -90,6 +90,11 @@ impl AppService {
         &self.app
     }
 
+    /// The app, to keep beyond a borrow of this service.
+    pub(crate) fn shared_handle(&self) -> AppHandle {
+        self.app.clone()
+    }
+
     /// The route table.
     pub fn routes(&self) -> &[RouteInfo] {
         self.app.router.table()

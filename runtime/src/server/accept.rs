@@ -36,7 +36,21 @@ pub(crate) async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, max_connections = settings.max_connections, "listening");
     }
-    let fired = trigger.fired();
+    // The signal marks the app draining (readiness answers 503) at once;
+    // accepting stops after the shutdown delay.
+    let shared = service.shared_handle();
+    let shutdown_delay = settings.shutdown_delay;
+    let fired = async move {
+        trigger.fired().await;
+        shared.draining.store(true, Ordering::Release);
+        tracing::info!(
+            delay_ms = shutdown_delay.as_millis() as u64,
+            "shutdown signalled: readiness answers 503"
+        );
+        if !shutdown_delay.is_zero() {
+            tokio::time::sleep(shutdown_delay).await;
+        }
+    };
     tokio::pin!(fired);
     let mut next_id = 0u64;
     let mut warned_full = false;

@@ -160,6 +160,17 @@ impl Server {
         self
     }
 
+    /// How long the server goes on accepting and serving after the shutdown
+    /// signal, readiness answering 503 all the while, before it closes the
+    /// listener and drains. Default 0 (close at once). Behind a load balancer
+    /// that polls readiness (Kubernetes endpoints, an upstream health check),
+    /// set it a little above the polling period, so that the balancer stops
+    /// sending new connections before they would be refused.
+    pub fn shutdown_delay(mut self, delay: Duration) -> Self {
+        self.settings.shutdown_delay = delay;
+        self
+    }
+
     /// The most HTTP/2 streams a connection may have open at once. Default 200.
     pub fn http2_max_concurrent_streams(mut self, max: u32) -> Self {
         self.settings.http2_max_concurrent_streams = max;
