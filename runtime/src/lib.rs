@@ -47,6 +47,8 @@ pub use server::{
     ServeError, Server, DEFAULT_DRAIN_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
 };
+#[cfg(feature = "tls")]
+pub use server::{TlsConfig, TlsError};
 pub use service::{AppService, ResponseFuture, ServeFuture};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 

@@ -188,6 +188,24 @@ struct Connection {
 
 impl Connection {
     async fn serve(self, stream: TcpStream) {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.settings.tls {
+            // A client that stalls its handshake is held no longer than one stalling its head.
+            let handshake = tls.acceptor().accept(stream);
+            match tokio::time::timeout(self.settings.header_read_timeout, handshake).await {
+                Ok(Ok(stream)) => self.serve_io(stream).await,
+                Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                Err(_) => tracing::debug!("TLS handshake timed out"),
+            }
+            return;
+        }
+        self.serve_io(stream).await;
+    }
+
+    async fn serve_io<IO>(self, stream: IO)
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
         let state = self.service.state.clone();
         let io = Watched::new(
             stream,

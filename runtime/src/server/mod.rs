@@ -5,6 +5,8 @@ mod accept;
 mod connection;
 mod settings;
 mod shutdown;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::future::{Future, IntoFuture};
 use std::io;
@@ -22,6 +24,8 @@ pub use settings::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
 };
 use shutdown::Trigger;
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError};
 
 /// Why serving stopped or never started.
 #[derive(Debug)]
@@ -168,6 +172,14 @@ impl Server {
     /// sending new connections before they would be refused.
     pub fn shutdown_delay(mut self, delay: Duration) -> Self {
         self.settings.shutdown_delay = delay;
+        self
+    }
+
+    /// Serves HTTPS: every connection starts with a TLS handshake (bounded
+    /// by the header read timeout), and HTTP/2 or HTTP/1.1 is chosen by ALPN.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: TlsConfig) -> Self {
+        self.settings.tls = Some(config);
         self
     }
 

@@ -17,6 +17,8 @@ pub(crate) struct Settings {
     pub(crate) http2_keep_alive_timeout: Duration,
     pub(crate) reuse_port: bool,
     pub(crate) backlog: u32,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<super::tls::TlsConfig>,
 }
 
 /// From the first byte of a request to the end of its head (nginx's
@@ -51,6 +53,8 @@ impl Default for Settings {
             http2_keep_alive_timeout: Duration::from_secs(20),
             reuse_port: false,
             backlog: 1024,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
