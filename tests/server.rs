@@ -29,8 +29,13 @@ async fn forever() -> &'static str {
     "never"
 }
 
+#[waypost::post("/upload")]
+async fn upload(body: waypost::Bytes) -> String {
+    body.len().to_string()
+}
+
 fn app() -> App {
-    App::new().mount("/", routes![index, slow, forever])
+    App::new().mount("/", routes![index, slow, forever, upload])
 }
 
 /// A server on 127.0.0.1:0, configured by `configure`, stopped by the returned sender.
@@ -158,7 +163,51 @@ async fn an_oversized_head_is_answered_431_and_the_server_keeps_serving() {
         "a".repeat(20 * 1024)
     );
     connection.send(big.as_bytes()).await;
-    assert_eq!(connection.read_response(false).await.status, 431);
+    let response = connection.read_response(false).await;
+    assert_eq!(response.status, 431);
+    assert_problem_body(&response, 431, "larger than the 16384 bytes");
+    assert!(connection.closed_within(STEP).await);
+    let mut next = Connection::open(addr).await;
+    next.send(GET).await;
+    assert_eq!(next.read_response(false).await.status, 200);
+}
+
+/// A raw response's problem+json body: its status, and a detail containing `says`.
+fn assert_problem_body(response: &common::RawResponse, status: u16, says: &str) {
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/problem+json")
+    );
+    let body: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON body");
+    assert_eq!(body["status"], status);
+    let detail = body["detail"].as_str().expect("a detail");
+    assert!(detail.contains(says), "{detail}");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_problem_json_and_the_server_keeps_serving() {
+    let (addr, _stop, _server) = start(|server| server).await;
+    let cases: [(&[u8], u16, &str); 3] = [
+        (
+            b"GET / HTTP/1.1\r\nHost: test\r\nBad Header\r\n\r\n",
+            400,
+            "not valid HTTP/1.1",
+        ),
+        (b"BR@KEN\x01 / HTTP/1.1\r\n\r\n", 400, "not valid HTTP/1.1"),
+        (
+            b"GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            400,
+            "not valid HTTP/1.1",
+        ),
+    ];
+    for (raw, status, says) in cases {
+        let mut connection = Connection::open(addr).await;
+        connection.send(raw).await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.status, status, "{}", String::from_utf8_lossy(raw));
+        assert_problem_body(&response, status, says);
+        assert!(connection.closed_within(STEP).await);
+    }
     let mut next = Connection::open(addr).await;
     next.send(GET).await;
     assert_eq!(next.read_response(false).await.status, 200);
@@ -229,4 +278,31 @@ async fn serve_binds_an_address_and_reports_what_it_cannot_bind() {
         .with_graceful_shutdown(async {})
         .await;
     assert!(result.is_ok());
+}
+
+#[tokio::test]
+async fn an_early_413_reaches_a_client_that_writes_its_whole_body_before_reading() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (addr, _stop, _server) = start(|server| server).await;
+    // Over the 2 MiB default limit, and more than loopback socket buffers hold.
+    let body_len = 16 * 1024 * 1024;
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let head = format!("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: {body_len}\r\n\r\n");
+    // Like python's http.client: the whole body goes out before the response is read.
+    let written = tokio::time::timeout(STEP, async {
+        write.write_all(head.as_bytes()).await?;
+        write.write_all(&vec![b'x'; body_len]).await
+    })
+    .await
+    .expect("writing the body timed out");
+    assert!(written.is_ok(), "the body was refused mid-way: {written:?}");
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(STEP, read.read_to_end(&mut response))
+        .await
+        .expect("reading the response timed out");
+    assert!(read.is_ok(), "the response was lost: {read:?}");
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("application/problem+json"), "{text}");
 }

@@ -212,6 +212,7 @@ impl Connection {
             state.clone(),
             self.settings.header_read_timeout,
             self.settings.keep_alive_timeout,
+            self.settings.max_header_bytes,
         );
         let connection = self
             .builder

@@ -112,7 +112,30 @@ pub(crate) struct Watched<IO> {
     armed: Option<u64>,
     /// Armed since its last poll: poll it once to give it this task's waker.
     rearmed: bool,
+    /// For the problem+json that replaces hyper's own error responses.
+    max_header_bytes: usize,
+    /// Such a replacement, and how much of it is written.
+    replacement: Option<(Vec<u8>, usize)>,
+    /// Set once the write side is shut: what lingering has discarded, and until when it may.
+    lingering: Option<Lingering>,
 }
+
+/// A lingering close (nginx's `lingering_close`): after the last response the
+/// write side is shut, and what the client still sends (the rest of an upload
+/// answered 413 before it was read) is read and dropped, so that closing with
+/// unread bytes does not reset the connection and destroy the response
+/// before the client has read it.
+struct Lingering {
+    discarded: usize,
+    until: u64,
+}
+
+/// Lingering ends after this long in all...
+const LINGER_TIME_MS: u64 = 10_000;
+/// ...or after this long without a byte from the client...
+const LINGER_IDLE: Duration = Duration::from_secs(2);
+/// ...or once this much has been discarded.
+const LINGER_BYTES: usize = 64 * 1024 * 1024;
 
 impl<IO> Watched<IO> {
     pub(crate) fn new(
@@ -120,6 +143,7 @@ impl<IO> Watched<IO> {
         state: Arc<ConnState>,
         header_read_timeout: Duration,
         keep_alive_timeout: Duration,
+        max_header_bytes: usize,
     ) -> Self {
         Watched {
             io,
@@ -130,7 +154,27 @@ impl<IO> Watched<IO> {
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             armed: None,
             rearmed: false,
+            max_header_bytes,
+            replacement: None,
+            lingering: None,
         }
+    }
+
+    /// Whether `bytes` start hyper's own HTTP/1 error response: one written
+    /// while a head is being read that never became a request (too large,
+    /// malformed). Answers to requests are written after `started` moved.
+    fn own_error_status(&self, bytes: &[u8]) -> Option<StatusCode> {
+        let (_, count) = self.head?;
+        if self.state.started.load(Ordering::Acquire) != count {
+            return None;
+        }
+        let status = bytes
+            .strip_prefix(b"HTTP/1.1 ")
+            .or_else(|| bytes.strip_prefix(b"HTTP/1.0 "))?
+            .get(..3)?;
+        StatusCode::from_bytes(status)
+            .ok()
+            .filter(|status| status.is_client_error() || status.is_server_error())
     }
 
     /// When this connection is closed if nothing changes (by [`now_ms`]), and why.
@@ -223,13 +267,54 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
     }
 }
 
-impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
+impl<IO: AsyncWrite + Unpin> Watched<IO> {
+    /// Writes what is left of a replacement; `Ready(Ok)` once it is all written.
+    fn poll_replacement(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some((bytes, written)) = &mut self.replacement else {
+            return Poll::Ready(Ok(()));
+        };
+        while *written < bytes.len() {
+            match Pin::new(&mut self.io).poll_write(cx, &bytes[*written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => *written += n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// hyper answers a head it cannot take (431, 400, 414...) itself, with
+    /// an empty body; the client gets problem+json instead, and hyper's
+    /// bytes are taken and dropped. hyper closes the connection after such
+    /// an answer, so nothing of its own follows.
+    fn poll_replacing(
+        &mut self,
+        cx: &mut Context<'_>,
+        first: &[u8],
+        len: usize,
+    ) -> Option<Poll<io::Result<usize>>> {
+        if self.replacement.is_none() {
+            let status = self.own_error_status(first)?;
+            self.replacement = Some((own_error_response(status, self.max_header_bytes), 0));
+        }
+        Some(self.poll_replacement(cx).map_ok(|()| len))
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+        let this = self.get_mut();
+        if this.head.is_some() {
+            if let Some(poll) = this.poll_replacing(cx, buf, buf.len()) {
+                return poll;
+            }
+        }
+        Pin::new(&mut this.io).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -237,7 +322,18 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        if this.head.is_some() {
+            let first = bufs
+                .iter()
+                .find(|buf| !buf.is_empty())
+                .map_or(&[][..], |buf| &buf[..]);
+            let len = bufs.iter().map(|buf| buf.len()).sum();
+            if let Some(poll) = this.poll_replacing(cx, first, len) {
+                return poll;
+            }
+        }
+        Pin::new(&mut this.io).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -245,12 +341,88 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_replacement(cx))?;
+        Pin::new(&mut this.io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_replacement(cx))?;
+        if this.lingering.is_none() {
+            std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
+            this.lingering = Some(Lingering {
+                discarded: 0,
+                until: now_ms() + LINGER_TIME_MS,
+            });
+            this.timer.as_mut().reset(Instant::now() + LINGER_IDLE);
+        }
+        this.poll_linger(cx)
     }
+}
+
+impl<IO: AsyncRead + Unpin> Watched<IO> {
+    /// Reads and drops what the client sends until it closes, goes quiet for
+    /// [`LINGER_IDLE`], or a cap is reached; then the connection may close.
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some(lingering) = &mut self.lingering else {
+            return Poll::Ready(Ok(()));
+        };
+        let mut scrap = [0u8; 8192];
+        loop {
+            let mut buf = ReadBuf::new(&mut scrap);
+            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
+                    lingering.discarded += buf.filled().len();
+                    if lingering.discarded >= LINGER_BYTES || now_ms() >= lingering.until {
+                        return Poll::Ready(Ok(()));
+                    }
+                    self.timer.as_mut().reset(Instant::now() + LINGER_IDLE);
+                }
+                // The client closed (or the connection broke): done.
+                Poll::Ready(_) => return Poll::Ready(Ok(())),
+                Poll::Pending => {
+                    return match self.timer.as_mut().poll(cx) {
+                        Poll::Ready(()) => Poll::Ready(Ok(())),
+                        Poll::Pending => Poll::Pending,
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// The whole HTTP/1.1 response that replaces hyper's own answer with `status`.
+fn own_error_response(status: StatusCode, max_header_bytes: usize) -> Vec<u8> {
+    let detail = match status {
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => format!(
+            "the request head is larger than the {max_header_bytes} bytes this server accepts"
+        ),
+        StatusCode::URI_TOO_LONG => "the request target is too long".to_owned(),
+        StatusCode::BAD_REQUEST => "the request is not valid HTTP/1.1".to_owned(),
+        StatusCode::HTTP_VERSION_NOT_SUPPORTED => {
+            "the request's HTTP version is not supported".to_owned()
+        }
+        StatusCode::NOT_IMPLEMENTED => {
+            "the request uses a feature of HTTP this server does not implement".to_owned()
+        }
+        other => other
+            .canonical_reason()
+            .unwrap_or("the request could not be read")
+            .to_owned(),
+    };
+    let body = Problem::new(status)
+        .with_detail(detail)
+        .to_json()
+        .to_string();
+    let mut response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        crate::problem::PROBLEM_JSON,
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(body.as_bytes());
+    response
 }
 
 /// The app as one connection's hyper service: counts its requests in flight
