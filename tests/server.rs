@@ -119,21 +119,45 @@ async fn a_request_in_flight_is_not_cut_by_connection_timeouts() {
 }
 
 #[tokio::test]
-async fn past_the_connection_cap_accepting_waits_and_nothing_is_reset() {
+async fn past_the_connection_cap_accepting_waits_and_nothing_busy_is_reset() {
     let (addr, _stop, _server) = start(|server| server.max_connections(2)).await;
     let mut first = Connection::open(addr).await;
     let mut second = Connection::open(addr).await;
     for connection in [&mut first, &mut second] {
-        connection.send(GET).await;
-        assert_eq!(connection.read_response(false).await.status, 200);
+        connection
+            .send(b"GET /forever HTTP/1.1\r\nHost: test\r\n\r\n")
+            .await;
     }
-    // The third connects (the kernel's backlog) but is not served while two are open.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The third connects (the kernel's backlog) but is not served while two
+    // are busy: neither is cut to make room.
     let mut third = Connection::open(addr).await;
     third.send(GET).await;
     let waited = tokio::time::timeout(Duration::from_millis(300), third.read_response(false)).await;
     assert!(waited.is_err(), "served past the cap");
+    assert!(!second.closed_within(Duration::from_millis(10)).await);
     drop(first);
     assert_eq!(third.read_response(false).await.status, 200);
+}
+
+#[tokio::test]
+async fn at_the_connection_cap_the_longest_idle_connection_is_closed_for_a_new_client() {
+    let (addr, _stop, _server) = start(|server| server.max_connections(2)).await;
+    let mut first = Connection::open(addr).await;
+    first.send(GET).await;
+    assert_eq!(first.read_response(false).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut second = Connection::open(addr).await;
+    second.send(GET).await;
+    assert_eq!(second.read_response(false).await.status, 200);
+    // Both idle on keep-alive: a new client is served at once, and the
+    // connection idle longest is the one closed.
+    let mut third = Connection::open(addr).await;
+    third.send(GET).await;
+    assert_eq!(third.read_response(false).await.status, 200);
+    assert!(first.closed_within(STEP).await);
+    second.send(GET).await;
+    assert_eq!(second.read_response(false).await.status, 200);
 }
 
 #[tokio::test]

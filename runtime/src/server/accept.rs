@@ -57,22 +57,6 @@ pub(crate) async fn serve(
     loop {
         // Reap finished connection tasks so the set does not grow.
         while tasks.try_join_next().is_some() {}
-        let permit = match permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                if !warned_full {
-                    tracing::warn!(
-                        max_connections = settings.max_connections,
-                        "connection limit reached: accepting paused"
-                    );
-                    warned_full = true;
-                }
-                tokio::select! {
-                    _ = &mut fired => break,
-                    permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-                }
-            }
-        };
         let (stream, peer) = tokio::select! {
             _ = &mut fired => break,
             accepted = listener.accept() => match accepted {
@@ -85,7 +69,29 @@ pub(crate) async fn serve(
                 }
             },
         };
-        warned_full = false;
+        // At the cap, the new client waits (and those behind it wait in the
+        // kernel's backlog) while idle connections are asked to make room.
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => {
+                warned_full = false;
+                permit
+            }
+            Err(_) => {
+                let shed = shed_idle(&open, settings.max_connections);
+                if !warned_full {
+                    tracing::warn!(
+                        max_connections = settings.max_connections,
+                        idle_closed = shed,
+                        "connection limit reached: accepting paused, idle connections closed"
+                    );
+                    warned_full = true;
+                }
+                tokio::select! {
+                    _ = &mut fired => break,
+                    permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+                }
+            }
+        };
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
         }
@@ -112,6 +118,25 @@ pub(crate) async fn serve(
     }
     drop(listener);
     drain(&service, tasks, &open, settings.drain_timeout).await
+}
+
+/// At the connection cap, asks the connections idle longest (no request in
+/// flight) to close, a few at a time, so that a crowd of idle keep-alive
+/// connections cannot lock new clients out until the keep-alive timeout.
+/// Connections with requests in flight are never touched. Returns how many were asked.
+fn shed_idle(open: &Open, max_connections: usize) -> usize {
+    let open = open.lock().expect("connection registry");
+    let mut idle: Vec<(u64, &Arc<ConnState>)> = open
+        .values()
+        .filter(|state| state.is_idle())
+        .map(|state| (state.idle_since(), state))
+        .collect();
+    idle.sort_unstable_by_key(|(since, _)| *since);
+    let batch = (max_connections / 64).max(1);
+    for (_, state) in idle.iter().take(batch) {
+        state.shut_down();
+    }
+    idle.len().min(batch)
 }
 
 /// Stops accepting (done by the caller), tells every connection to finish,

@@ -67,8 +67,13 @@ impl ConnState {
         self.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 
-    fn idle_since(&self) -> u64 {
+    pub(crate) fn idle_since(&self) -> u64 {
         self.idle_since_ms.load(Ordering::Acquire)
+    }
+
+    /// No request in flight and not already asked to close.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.in_flight() == 0 && !self.shutting_down.load(Ordering::Acquire)
     }
 }
 
@@ -351,6 +356,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         std::task::ready!(this.poll_replacement(cx))?;
         if this.lingering.is_none() {
             std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
+            // Closed by the server's own choice (a drain, or room made for
+            // new clients) while idle: no request is left unread to linger for.
+            if this.state.shutting_down.load(Ordering::Acquire) && this.state.in_flight() == 0 {
+                return Poll::Ready(Ok(()));
+            }
             this.lingering = Some(Lingering {
                 discarded: 0,
                 until: now_ms() + LINGER_TIME_MS,
