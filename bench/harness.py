@@ -34,6 +34,8 @@ PORT = 9311
 SERVERS = {
     "hyper": [str(RELEASE / "hyper")],
     "waypost": [str(RELEASE / "waypost")],
+    # As `App::new()` gives it: panics caught, health routes on.
+    "waypost, defaults": [str(RELEASE / "waypost"), "default"],
     "axum": [str(RELEASE / "axum")],
     "actix-web": [str(RELEASE / "actix")],
     "go net/http": [str(BENCH / "target" / "go-server"), "-routes", str(BENCH / "routes.txt")],

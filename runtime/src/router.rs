@@ -343,24 +343,18 @@ impl ParamLayout {
     /// The raw text of the `index`-th parameter in `path`, a path this layout's pattern matched.
     pub(crate) fn get<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
         let segment = *self.segments.get(index)?;
-        let rest = self.rest && index + 1 == self.segments.len();
-        // One pass over the bytes: segments are short, and a byte loop
-        // beats a general substring search on them.
-        let (mut seen, mut start) = (0, 1);
-        for (at, &byte) in path.as_bytes().iter().enumerate().skip(1) {
-            if byte != b'/' {
-                continue;
-            }
-            if seen == segment {
-                if !rest {
-                    return path.get(start..at);
-                }
-                break;
-            }
-            seen += 1;
-            start = at + 1;
+        // Byte loops: segments are short, and a general substring search
+        // costs more than it saves on them.
+        let slash = |bytes: &[u8]| bytes.iter().position(|&byte| byte == b'/');
+        let mut start = 1;
+        for _ in 0..segment {
+            start += slash(path.as_bytes().get(start..)?)? + 1;
         }
-        (seen == segment).then(|| path.get(start..)).flatten()
+        let tail = path.get(start..)?;
+        if self.rest && index + 1 == self.segments.len() {
+            return Some(tail);
+        }
+        Some(slash(tail.as_bytes()).map_or(tail, |end| &tail[..end]))
     }
 }
 

@@ -42,13 +42,17 @@ macro_rules! noop_middleware {
 
 noop_middleware!(noop1, noop2, noop3, noop4, noop5);
 
-/// `BENCH_MIDDLEWARE` picks what wraps every route: `none` (the default;
+/// `BENCH_MIDDLEWARE` (or the first argument) picks what wraps every route: `none` (the default;
 /// panics not caught either), `default` (`App::new()` as users get it: panics caught),
 /// `noop5` (five no-op `#[middleware]`), `stack` (RequestId + AccessLog +
 /// Recover + Timeout, no subscriber) or `stack-sink` (the same, with a
 /// subscriber formatting every event into a sink).
 fn with_middleware(app: App) -> App {
-    let variant = std::env::var("BENCH_MIDDLEWARE").unwrap_or_default();
+    // A first argument names the variant too, for a table row of its own.
+    let variant = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("BENCH_MIDDLEWARE").ok())
+        .unwrap_or_default();
     match variant.as_str() {
         "" | "none" => app.recover(false),
         "default" => app,

@@ -293,6 +293,8 @@ impl<IO: AsyncWrite + Unpin> Watched<IO> {
     /// an empty body; the client gets problem+json instead, and hyper's
     /// bytes are taken and dropped. hyper closes the connection after such
     /// an answer, so nothing of its own follows.
+    #[cold]
+    #[inline(never)]
     fn poll_replacing(
         &mut self,
         cx: &mut Context<'_>,
@@ -314,7 +316,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.head.is_some() {
+        if this.replacement.is_some() || (this.head.is_some() && is_error_status_line(buf)) {
             if let Some(poll) = this.poll_replacing(cx, buf, buf.len()) {
                 return poll;
             }
@@ -328,11 +330,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.head.is_some() {
-            let first = bufs
-                .iter()
-                .find(|buf| !buf.is_empty())
-                .map_or(&[][..], |buf| &buf[..]);
+        let first = bufs.first().map_or(&[][..], |buf| &buf[..]);
+        if this.replacement.is_some() || (this.head.is_some() && is_error_status_line(first)) {
             let len = bufs.iter().map(|buf| buf.len()).sum();
             if let Some(poll) = this.poll_replacing(cx, first, len) {
                 return poll;
@@ -400,6 +399,12 @@ impl<IO: AsyncRead + Unpin> Watched<IO> {
             }
         }
     }
+}
+
+/// A first look, on every write: bytes that start a 4xx or 5xx status line.
+#[inline]
+fn is_error_status_line(bytes: &[u8]) -> bool {
+    matches!(bytes.get(9), Some(b'4' | b'5')) && bytes.starts_with(b"HTTP/1.")
 }
 
 /// The whole HTTP/1.1 response that replaces hyper's own answer with `status`.
