@@ -13,6 +13,8 @@
 //!   the listener closes; behind Kubernetes, a little above the readiness
 //!   probe's period
 //! - `LOG_LEVEL` (default `info`)
+//! - `MALLOC_ARENA_MAX=2` (read by glibc, not by this program): keeps RSS
+//!   flat under long load; see the README's Reliability section
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
