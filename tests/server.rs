@@ -161,6 +161,33 @@ async fn at_the_connection_cap_the_longest_idle_connection_is_closed_for_a_new_c
 }
 
 #[tokio::test]
+async fn a_client_waiting_at_the_cap_gets_in_once_busy_connections_fall_idle() {
+    let (addr, _stop, _server) = start(|server| server.max_connections(2)).await;
+    let mut first = Connection::open(addr).await;
+    let mut second = Connection::open(addr).await;
+    for connection in [&mut first, &mut second] {
+        connection
+            .send(b"GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Both busy when the third arrives; both stay open, idle, once answered
+    // (their clients keep them): the waiting client must not wait for the
+    // keep-alive timeout (75 s).
+    let mut third = Connection::open(addr).await;
+    third.send(GET).await;
+    let started = Instant::now();
+    let response = tokio::time::timeout(Duration::from_secs(3), third.read_response(false))
+        .await
+        .expect("the waiting client was never let in");
+    assert_eq!(response.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    for connection in [&mut first, &mut second] {
+        assert_eq!(connection.read_response(false).await.status, 200);
+    }
+}
+
+#[tokio::test]
 async fn an_http_1_1_request_without_host_is_answered_400() {
     let (addr, _stop, _server) = start(|server| server).await;
     let mut connection = Connection::open(addr).await;

@@ -323,9 +323,11 @@ macro_rules! readiness_check_for {
                             Err(rejection) => return Err(rejection_text(rejection)),
                         };
                     )*
-                    let check = (self.clone())($($arg),*);
+                    // Called inside the future, so that a check whose
+                    // synchronous part panics or blocks fails in its own task.
+                    let check = self.clone();
                     let future: CheckFuture =
-                        Box::pin(async move { check.await.into_outcome() });
+                        Box::pin(async move { check($($arg),*).await.into_outcome() });
                     Ok(future)
                 })
             }

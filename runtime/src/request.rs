@@ -306,7 +306,10 @@ impl RequestParts {
         let routed = self.routed.as_ref()?;
         let path = self.head.uri.path();
         if (path.as_ptr() as usize, path.len()) == routed.path_identity {
-            return self.app.router.param_layout(routed.node).get(path, index);
+            let found = self.app.router.param_layout(routed.node).get(path, index);
+            if found.is_some() {
+                return found;
+            }
         }
         match self.app.router.resolve(&self.head.method, path) {
             crate::router::Resolution::Route {

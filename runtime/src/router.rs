@@ -320,6 +320,9 @@ pub(crate) struct ParamLayout {
     segments: Box<[u16]>,
     /// The last parameter is a catch-all (`<rest..>`).
     rest: bool,
+    /// Every parameter is a whole segment (`{p0}`), as the route macros
+    /// write them; otherwise `get` finds nothing and matchit's match is used.
+    whole_segments: bool,
 }
 
 impl ParamLayout {
@@ -328,20 +331,29 @@ impl ParamLayout {
     fn of(router_path: &str) -> Self {
         let mut segments = Vec::new();
         let mut rest = false;
+        let mut whole_segments = true;
         for (index, segment) in router_path.split('/').skip(1).enumerate() {
-            if segment.starts_with('{') && !segment.starts_with("{{") {
+            let escaped = segment.replace("{{", "").replace("}}", "");
+            if escaped.contains('{') {
                 segments.push(index as u16);
-                rest = segment.starts_with("{*");
+                rest = escaped.starts_with("{*");
+                whole_segments &= escaped.starts_with('{')
+                    && escaped.ends_with('}')
+                    && escaped.matches('{').count() == 1;
             }
         }
         ParamLayout {
             segments: segments.into(),
             rest,
+            whole_segments,
         }
     }
 
     /// The raw text of the `index`-th parameter in `path`, a path this layout's pattern matched.
     pub(crate) fn get<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
+        if !self.whole_segments {
+            return None;
+        }
         let segment = *self.segments.get(index)?;
         // Byte loops: segments are short, and a general substring search
         // costs more than it saves on them.
@@ -461,6 +473,13 @@ mod tests {
         );
         assert_eq!(params("/{*p0}", "/x/y/"), ["x/y/"]);
         assert_eq!(params("/odd{{name}}/{p0}", "/odd{name}/7"), ["7"]);
+        // A parameter inside a segment (not something the macros write):
+        // the layout declines, and the request falls back to matchit's match.
+        assert!(!ParamLayout::of("/files/{p0}.json").whole_segments);
+        assert_eq!(
+            ParamLayout::of("/files/{p0}.json").get("/files/a.json", 0),
+            None
+        );
         assert!(params("/static/path", "/static/path").is_empty());
     }
 

@@ -124,12 +124,10 @@ impl PanicContext {
                 "a handler or middleware panicked; answered 500"
             );
         }
-        let problem = Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-            .with_detail("the server failed while handling this request");
-        match &self.request {
-            Some(request) => problem.with_instance(request.1.path()),
-            None => problem,
-        }
-        .into_response()
+        // The same body whatever the log level: the method, path and route
+        // go to the log, where they were taken only when it records them.
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+            .with_detail("the server failed while handling this request")
+            .into_response()
     }
 }

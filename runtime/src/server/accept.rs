@@ -54,11 +54,11 @@ pub(crate) async fn serve(
     tokio::pin!(fired);
     let mut next_id = 0u64;
     let mut warned_full = false;
-    loop {
+    'accepting: loop {
         // Reap finished connection tasks so the set does not grow.
         while tasks.try_join_next().is_some() {}
         let (stream, peer) = tokio::select! {
-            _ = &mut fired => break,
+            _ = &mut fired => break 'accepting,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -86,9 +86,18 @@ pub(crate) async fn serve(
                     );
                     warned_full = true;
                 }
-                tokio::select! {
-                    _ = &mut fired => break,
-                    permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+                // Shed again while waiting: connections busy a moment ago
+                // may be idle now, and a shed one may have ignored the request.
+                let mut reshed = tokio::time::interval(RESHED_EVERY);
+                reshed.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = &mut fired => break 'accepting,
+                        permit = permits.clone().acquire_owned() => break permit.expect("the semaphore is never closed"),
+                        _ = reshed.tick() => {
+                            shed_idle(&open, settings.max_connections);
+                        }
+                    }
                 }
             }
         };
@@ -109,15 +118,36 @@ pub(crate) async fn serve(
                 state,
             },
         };
-        let open = open.clone();
+        let registered = Registered {
+            open: open.clone(),
+            id,
+        };
         tasks.spawn(async move {
+            // Dropped however the task ends, a panic included.
+            let _registered = registered;
+            let _permit = permit;
             connection.serve(stream).await;
-            open.lock().expect("connection registry").remove(&id);
-            drop(permit);
         });
     }
     drop(listener);
     drain(&service, tasks, &open, settings.drain_timeout).await
+}
+
+/// How often a client waiting at the connection cap sheds idle connections again.
+const RESHED_EVERY: Duration = Duration::from_millis(100);
+
+/// A connection's entry in the registry, removed when its task ends.
+struct Registered {
+    open: Open,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock() {
+            open.remove(&self.id);
+        }
+    }
 }
 
 /// At the connection cap, asks the connections idle longest (no request in

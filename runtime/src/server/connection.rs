@@ -32,6 +32,13 @@ pub(crate) struct ConnState {
     idle_since_ms: AtomicU64,
     /// Set by a graceful shutdown; the connection's task is woken to see it.
     shutting_down: AtomicBool,
+    /// Bytes of a request head have arrived, and the request has not started.
+    reading_head: AtomicBool,
+    /// The connection is being shut (perhaps lingering): no longer one to shed.
+    closing: AtomicBool,
+    /// Switched protocols (101, or a CONNECT tunnel): its bytes are no longer
+    /// HTTP/1 requests and responses, and no HTTP timeout applies.
+    upgraded: AtomicBool,
     task: AtomicWaker,
 }
 
@@ -42,6 +49,9 @@ impl ConnState {
             started: AtomicU64::new(0),
             idle_since_ms: AtomicU64::new(now_ms()),
             shutting_down: AtomicBool::new(false),
+            reading_head: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
+            upgraded: AtomicBool::new(false),
             task: AtomicWaker::new(),
         })
     }
@@ -60,6 +70,7 @@ impl ConnState {
     fn request_started(&self) {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         self.started.fetch_add(1, Ordering::Release);
+        self.reading_head.store(false, Ordering::Relaxed);
     }
 
     fn request_ended(&self) {
@@ -71,9 +82,14 @@ impl ConnState {
         self.idle_since_ms.load(Ordering::Acquire)
     }
 
-    /// No request in flight and not already asked to close.
+    /// Waiting for a next request that has not begun to arrive, and not
+    /// already closing: a connection that can be closed without losing anything.
     pub(crate) fn is_idle(&self) -> bool {
-        self.in_flight() == 0 && !self.shutting_down.load(Ordering::Acquire)
+        self.in_flight() == 0
+            && !self.reading_head.load(Ordering::Relaxed)
+            && !self.shutting_down.load(Ordering::Acquire)
+            && !self.closing.load(Ordering::Acquire)
+            && !self.upgraded.load(Ordering::Acquire)
     }
 }
 
@@ -123,6 +139,12 @@ pub(crate) struct Watched<IO> {
     replacement: Option<(Vec<u8>, usize)>,
     /// Set once the write side is shut: what lingering has discarded, and until when it may.
     lingering: Option<Lingering>,
+    /// The client opened with HTTP/2's preface: nothing written is an HTTP/1 answer.
+    http2: bool,
+    /// Whether anything has been read yet (the preface is looked for in the first read).
+    read_any: bool,
+    /// The last write took only part of what it was given: the next continues it.
+    partial_write: bool,
 }
 
 /// A lingering close (nginx's `lingering_close`): after the last response the
@@ -162,6 +184,9 @@ impl<IO> Watched<IO> {
             max_header_bytes,
             replacement: None,
             lingering: None,
+            http2: false,
+            read_any: false,
+            partial_write: false,
         }
     }
 
@@ -170,7 +195,11 @@ impl<IO> Watched<IO> {
     /// malformed). Answers to requests are written after `started` moved.
     fn own_error_status(&self, bytes: &[u8]) -> Option<StatusCode> {
         let (_, count) = self.head?;
-        if self.state.started.load(Ordering::Acquire) != count {
+        if self.http2
+            || self.partial_write
+            || self.state.upgraded.load(Ordering::Acquire)
+            || self.state.started.load(Ordering::Acquire) != count
+        {
             return None;
         }
         let status = bytes
@@ -182,9 +211,19 @@ impl<IO> Watched<IO> {
             .filter(|status| status.is_client_error() || status.is_server_error())
     }
 
+    /// Bytes came while no request was in flight: a head has begun, unless
+    /// one already had for the same request count.
+    fn head_arrived(&mut self) {
+        let started = self.state.started.load(Ordering::Acquire);
+        if self.head.is_none_or(|(_, count)| count != started) {
+            self.head = Some((None, started));
+            self.state.reading_head.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// When this connection is closed if nothing changes (by [`now_ms`]), and why.
     fn deadline(&mut self) -> Option<(u64, &'static str)> {
-        if self.state.in_flight() > 0 {
+        if self.state.in_flight() > 0 || self.state.upgraded.load(Ordering::Relaxed) {
             return None;
         }
         if let Some((since, count)) = &mut self.head {
@@ -257,9 +296,15 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
         let before = buf.filled().len();
         match Pin::new(&mut this.io).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
-                let read = buf.filled().len() > before;
-                if read && this.head.is_none() && this.state.in_flight() == 0 {
-                    this.head = Some((None, this.state.started.load(Ordering::Acquire)));
+                let read = &buf.filled()[before..];
+                if !read.is_empty() {
+                    if !this.read_any {
+                        this.read_any = true;
+                        this.http2 = read.starts_with(b"PRI ");
+                    }
+                    if this.state.in_flight() == 0 {
+                        this.head_arrived();
+                    }
                 }
                 Poll::Ready(Ok(()))
             }
@@ -321,7 +366,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
                 return poll;
             }
         }
-        Pin::new(&mut this.io).poll_write(cx, buf)
+        let poll = Pin::new(&mut this.io).poll_write(cx, buf);
+        if let Poll::Ready(Ok(written)) = poll {
+            this.partial_write = written < buf.len();
+        }
+        poll
     }
 
     fn poll_write_vectored(
@@ -337,7 +386,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
                 return poll;
             }
         }
-        Pin::new(&mut this.io).poll_write_vectored(cx, bufs)
+        let poll = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(written)) = poll {
+            this.partial_write = written < bufs.iter().map(|buf| buf.len()).sum();
+        }
+        poll
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -354,6 +407,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         let this = self.get_mut();
         std::task::ready!(this.poll_replacement(cx))?;
         if this.lingering.is_none() {
+            this.state.closing.store(true, Ordering::Release);
             std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
             // Closed by the server's own choice (a drain, or room made for
             // new clients) while idle: no request is left unread to linger for.
@@ -460,11 +514,16 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnServi
             return InFlight {
                 future: Err(Some(missing_host())),
                 guard,
+                connect: false,
             };
         }
+        // An HTTP/2 CONNECT makes a stream a tunnel, not the connection.
+        let connect =
+            request.method() == http::Method::CONNECT && request.version() < Version::HTTP_2;
         InFlight {
             future: Ok(self.app.call_with(request)),
             guard,
+            connect,
         }
     }
 }
@@ -496,6 +555,8 @@ impl Drop for RequestGuard {
 pub(crate) struct InFlight {
     future: Result<ResponseFuture, Option<Response>>,
     guard: Option<RequestGuard>,
+    /// A CONNECT request: a 2xx answer turns the connection into a tunnel.
+    connect: bool,
 }
 
 impl Future for InFlight {
@@ -511,6 +572,12 @@ impl Future for InFlight {
             Err(response) => response.take().expect("InFlight polled after completion"),
         };
         let guard = this.guard.take();
+        let status = response.status();
+        if status == StatusCode::SWITCHING_PROTOCOLS || (this.connect && status.is_success()) {
+            if let Some(guard) = &guard {
+                guard.0.upgraded.store(true, Ordering::Release);
+            }
+        }
         Poll::Ready(Ok(response.map(|body| TrackedBody {
             body,
             _guard: guard,
@@ -583,5 +650,85 @@ impl<C: ShutDown + Future> Future for Graceful<C> {
             this.connection.as_mut().shut_down();
         }
         this.connection.as_mut().poll(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const ANSWER: &[u8] =
+        b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n\r\n";
+
+    /// A `Watched` over one end of an in-memory pipe, and the client's end.
+    fn watched() -> (
+        Watched<tokio::io::DuplexStream>,
+        tokio::io::DuplexStream,
+        Arc<ConnState>,
+    ) {
+        let (server, client) = tokio::io::duplex(64 * 1024);
+        let state = ConnState::new();
+        let watched = Watched::new(
+            server,
+            state.clone(),
+            Duration::from_secs(15),
+            Duration::from_secs(75),
+            16 * 1024,
+        );
+        (watched, client, state)
+    }
+
+    /// The client sends `sent`, the server side reads it and writes `ANSWER`;
+    /// returns what the client receives before the server side shuts.
+    async fn answer_after(sent: &[u8], before_answer: impl FnOnce(&ConnState)) -> Vec<u8> {
+        let (mut server, mut client, state) = watched();
+        client.write_all(sent).await.unwrap();
+        let mut buf = vec![0u8; sent.len()];
+        server.read_exact(&mut buf).await.unwrap();
+        before_answer(&state);
+        server.write_all(ANSWER).await.unwrap();
+        server.flush().await.unwrap();
+        // Shut the write side; the client closing ends the lingering.
+        let shut = tokio::spawn(async move { server.shutdown().await });
+        let mut received = Vec::new();
+        client.read_to_end(&mut received).await.unwrap();
+        drop(client);
+        shut.await.unwrap().unwrap();
+        received
+    }
+
+    #[tokio::test]
+    async fn hypers_own_answer_to_a_head_becomes_problem_json() {
+        let received = answer_after(b"GET / HTTP/1.1\r\nX-Big: aaaa", |_| {}).await;
+        let text = String::from_utf8(received).unwrap();
+        assert!(text.starts_with("HTTP/1.1 431 "), "{text}");
+        assert!(text.contains("application/problem+json"), "{text}");
+        assert!(text.contains("16384 bytes"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn an_answer_to_a_request_is_left_alone() {
+        // The head became a request (the service counted it): the answer is the app's.
+        let received = answer_after(b"GET / HTTP/1.1\r\n\r\n", |state| {
+            state.request_started();
+        })
+        .await;
+        assert_eq!(received, ANSWER);
+    }
+
+    #[tokio::test]
+    async fn bytes_of_an_upgraded_connection_are_left_alone() {
+        let received = answer_after(b"tunnel bytes", |state| {
+            state.upgraded.store(true, Ordering::Release);
+        })
+        .await;
+        assert_eq!(received, ANSWER);
+    }
+
+    #[tokio::test]
+    async fn bytes_of_an_http2_connection_are_left_alone() {
+        let received = answer_after(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", |_| {}).await;
+        assert_eq!(received, ANSWER);
     }
 }
