@@ -73,6 +73,7 @@ impl Routed {
 }
 
 impl Request {
+    #[inline]
     pub(crate) fn new<B>(
         request: http::Request<B>,
         app: AppHandle,

@@ -310,14 +310,18 @@ pub(crate) enum Resolution<'r, 'p> {
     NotFound,
 }
 
-/// Where a path shape's parameters sit in a path it matched: which
-/// `/`-separated segment each one is, the last perhaps taking the rest of
-/// the path. Found once from the matchit pattern, so that a request records
-/// nothing of its parameters and each is found when an extractor asks.
+/// Where a path shape's parameters sit in a path it matched, found once from
+/// the matchit pattern: the literal bytes before each parameter (counted from
+/// the end of the one before), and after the last. Parameters are whole
+/// segments, so a parameter ends at the next `/`; the last ends where the
+/// fixed suffix begins (or at the end, for a catch-all). For `/users/<id>`
+/// the parameter is `path[7..]`, found without reading the path.
 #[derive(Debug, Default)]
 pub(crate) struct ParamLayout {
-    /// Segment indices, counted from the one after the leading `/`.
-    segments: Box<[u16]>,
+    /// Literal bytes before each parameter, from the previous parameter's end.
+    gaps: Box<[u16]>,
+    /// Literal bytes after the last parameter.
+    suffix: u16,
     /// The last parameter is a catch-all (`<rest..>`).
     rest: bool,
     /// Every parameter is a whole segment (`{p0}`), as the route macros
@@ -327,23 +331,38 @@ pub(crate) struct ParamLayout {
 
 impl ParamLayout {
     /// Reads a matchit pattern: `/api/users/{p0}/files/{*p1}`. Prefixes
-    /// escape their braces (`{{`), so only a single `{` opens a parameter.
+    /// escape their braces (`{{` is one `{` of the path).
     fn of(router_path: &str) -> Self {
-        let mut segments = Vec::new();
+        let mut gaps = Vec::new();
+        let mut literal = 0usize;
         let mut rest = false;
         let mut whole_segments = true;
-        for (index, segment) in router_path.split('/').skip(1).enumerate() {
-            let escaped = segment.replace("{{", "").replace("}}", "");
-            if escaped.contains('{') {
-                segments.push(index as u16);
-                rest = escaped.starts_with("{*");
-                whole_segments &= escaped.starts_with('{')
-                    && escaped.ends_with('}')
-                    && escaped.matches('{').count() == 1;
+        let mut previous = '/';
+        let mut chars = router_path.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' | '}' if chars.peek() == Some(&c) => {
+                    chars.next();
+                    literal += 1;
+                    previous = c;
+                }
+                '{' => {
+                    let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                    rest = name.starts_with('*');
+                    whole_segments &= previous == '/' && matches!(chars.peek(), None | Some('/'));
+                    gaps.push(literal as u16);
+                    literal = 0;
+                    previous = '}';
+                }
+                _ => {
+                    literal += c.len_utf8();
+                    previous = c;
+                }
             }
         }
         ParamLayout {
-            segments: segments.into(),
+            gaps: gaps.into(),
+            suffix: literal as u16,
             rest,
             whole_segments,
         }
@@ -351,22 +370,28 @@ impl ParamLayout {
 
     /// The raw text of the `index`-th parameter in `path`, a path this layout's pattern matched.
     pub(crate) fn get<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
-        if !self.whole_segments {
+        if !self.whole_segments || index >= self.gaps.len() {
             return None;
         }
-        let segment = *self.segments.get(index)?;
-        // Byte loops: segments are short, and a general substring search
-        // costs more than it saves on them.
-        let slash = |bytes: &[u8]| bytes.iter().position(|&byte| byte == b'/');
-        let mut start = 1;
-        for _ in 0..segment {
-            start += slash(path.as_bytes().get(start..)?)? + 1;
+        let bytes = path.as_bytes();
+        let segment_end = |from: usize| {
+            bytes
+                .get(from..)
+                .and_then(|tail| tail.iter().position(|&byte| byte == b'/'))
+                .map(|at| from + at)
+        };
+        let mut start = usize::from(self.gaps[0]);
+        for gap in &self.gaps[1..=index] {
+            start = segment_end(start)? + usize::from(*gap);
         }
-        let tail = path.get(start..)?;
-        if self.rest && index + 1 == self.segments.len() {
-            return Some(tail);
-        }
-        Some(slash(tail.as_bytes()).map_or(tail, |end| &tail[..end]))
+        let end = if index + 1 < self.gaps.len() {
+            segment_end(start)?
+        } else if self.rest {
+            path.len()
+        } else {
+            path.len().checked_sub(usize::from(self.suffix))?
+        };
+        path.get(start..end)
     }
 }
 
@@ -476,6 +501,9 @@ mod tests {
         // A parameter inside a segment (not something the macros write):
         // the layout declines, and the request falls back to matchit's match.
         assert!(!ParamLayout::of("/files/{p0}.json").whole_segments);
+        assert!(!ParamLayout::of("/files/x{p0}").whole_segments);
+        assert_eq!(params("/a/{p0}/b/{p1}/", "/a/1/b/22/"), ["1", "22"]);
+        assert_eq!(params("/é/{p0}", "/é/x"), ["x"]);
         assert_eq!(
             ParamLayout::of("/files/{p0}.json").get("/files/a.json", 0),
             None
