@@ -11,7 +11,7 @@ use http_body::Body as _;
 use tracing::Span;
 
 use crate::app::{AppHandle, APP_CHAIN};
-use crate::middleware::{CatchPanic, Next, NextFuture, PanicContext};
+use crate::middleware::{poll_caught, start_caught, Next, NextFuture, PanicContext};
 use crate::request::Request;
 use crate::response::Response;
 use crate::route::Route;
@@ -74,16 +74,24 @@ impl AppService {
         let span = (!span.is_disabled()).then_some(span);
         let entered = span.as_ref().map(Span::enter);
         let head = request.method() == http::Method::HEAD;
-        let future = if self.app.recover {
+        let (future, catch) = if self.app.recover {
             let context = PanicContext::of(request.method(), request.uri(), &self.app);
             let request = Request::new(request, self.app.clone(), self.peer);
             // A middleware's or handler's synchronous part runs in `start`, before the first poll.
-            Guarded::Caught(CatchPanic::start(context, || start(request)))
+            (start_caught(&context, || start(request)), Some(context))
         } else {
-            Guarded::Plain(start(Request::new(request, self.app.clone(), self.peer)))
+            (
+                start(Request::new(request, self.app.clone(), self.peer)),
+                None,
+            )
         };
         drop(entered);
-        ResponseFuture { future, span, head }
+        ResponseFuture {
+            future,
+            catch,
+            span,
+            head,
+        }
     }
 
     pub(crate) fn shared(&self) -> &crate::app::AppShared {
@@ -144,17 +152,13 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for AppServic
 
 /// The response to one request.
 pub struct ResponseFuture {
-    future: Guarded,
+    future: NextFuture,
+    /// Set when panics are caught (see [`App::recover`](crate::App::recover)).
+    catch: Option<PanicContext>,
     /// The request's span, when a subscriber wants it.
     span: Option<Span>,
     /// A HEAD request: the body is dropped here, after every middleware.
     head: bool,
-}
-
-/// The chain's future, its panics caught or not (see [`App::recover`](crate::App::recover)).
-enum Guarded {
-    Plain(NextFuture),
-    Caught(CatchPanic),
 }
 
 impl Future for ResponseFuture {
@@ -163,9 +167,9 @@ impl Future for ResponseFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.get_mut();
         let _entered = this.span.as_ref().map(Span::enter);
-        let poll = match &mut this.future {
-            Guarded::Plain(future) => Pin::new(future).poll(cx),
-            Guarded::Caught(future) => Pin::new(future).poll(cx),
+        let poll = match &this.catch {
+            Some(context) => poll_caught(&mut this.future, context, cx),
+            None => Pin::new(&mut this.future).poll(cx),
         };
         if this.head {
             poll.map(strip_body)

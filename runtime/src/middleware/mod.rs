@@ -49,7 +49,7 @@ pub use next::{Next, NextFuture};
 #[cfg(feature = "rate-limit")]
 pub use rate_limit::{ManualClock, RateLimit};
 pub use recover::Recover;
-pub(crate) use recover::{CatchPanic, PanicContext};
+pub(crate) use recover::{poll_caught, start_caught, CatchPanic, PanicContext};
 pub use request_id::{RequestId, RequestIdValue};
 pub use timeout::Timeout;
 pub use tower::{NextService, NextServiceFuture, TowerLayerBound};

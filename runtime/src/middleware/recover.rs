@@ -62,11 +62,10 @@ pub(crate) struct CatchPanic {
 impl CatchPanic {
     /// Creates the future with `start` (the synchronous part of a chain runs there) and guards it.
     pub(crate) fn start(context: PanicContext, start: impl FnOnce() -> NextFuture) -> Self {
-        let future = match std::panic::catch_unwind(AssertUnwindSafe(start)) {
-            Ok(future) => future,
-            Err(panic) => NextFuture::ready(context.answer(panic)),
-        };
-        CatchPanic { future, context }
+        CatchPanic {
+            future: start_caught(&context, start),
+            context,
+        }
     }
 }
 
@@ -75,14 +74,34 @@ impl Future for CatchPanic {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.get_mut();
-        let future = &mut this.future;
-        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *future).poll(cx))) {
-            Ok(poll) => poll,
-            Err(panic) => {
-                // The panicked future must not be polled again.
-                *future = NextFuture::ready(StatusCode::INTERNAL_SERVER_ERROR.into_response());
-                Poll::Ready(this.context.answer(panic))
-            }
+        poll_caught(&mut this.future, &this.context, cx)
+    }
+}
+
+/// Runs `start` (a chain's synchronous part); a panic there becomes the 500.
+#[inline]
+pub(crate) fn start_caught(
+    context: &PanicContext,
+    start: impl FnOnce() -> NextFuture,
+) -> NextFuture {
+    match std::panic::catch_unwind(AssertUnwindSafe(start)) {
+        Ok(future) => future,
+        Err(panic) => NextFuture::ready(context.answer(panic)),
+    }
+}
+
+/// Polls `future`; a panic becomes the 500, and the future is not polled again.
+#[inline]
+pub(crate) fn poll_caught(
+    future: &mut NextFuture,
+    context: &PanicContext,
+    cx: &mut Context<'_>,
+) -> Poll<Response> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *future).poll(cx))) {
+        Ok(poll) => poll,
+        Err(panic) => {
+            *future = NextFuture::ready(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            Poll::Ready(context.answer(panic))
         }
     }
 }
@@ -97,6 +116,7 @@ pub(crate) struct PanicContext {
 }
 
 impl PanicContext {
+    #[inline]
     pub(crate) fn of(method: &Method, uri: &Uri, app: &AppHandle) -> Self {
         let logged = tracing::enabled!(tracing::Level::ERROR);
         PanicContext {
