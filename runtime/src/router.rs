@@ -67,6 +67,15 @@ impl PathNode {
             .find(|(m, _)| m == method)
             .map(|(_, endpoint)| endpoint)
     }
+
+    /// The endpoint that answers `method` (HEAD falls back to GET), or this node for a 405.
+    fn endpoint(&self, method: &Method) -> Result<&Endpoint, &PathNode> {
+        match self.find(method) {
+            Some(endpoint) => Ok(endpoint),
+            None if method == Method::HEAD => self.find(&Method::GET).ok_or(self),
+            None => Err(self),
+        }
+    }
 }
 
 /// A route under one method, with its full path and group middleware, while the router is built.
@@ -221,32 +230,30 @@ impl Router {
         let Ok(found) = self.paths.at(path) else {
             return Resolution::NotFound;
         };
-        let index = *found.value;
-        let node = &self.nodes[index];
-        let endpoint = node.find(method).or_else(|| {
-            (method == Method::HEAD)
-                .then(|| node.find(&Method::GET))
-                .flatten()
-        });
-        if let Some(endpoint) = endpoint {
-            return Resolution::Route {
+        match self.nodes[*found.value].endpoint(method) {
+            Ok(endpoint) => Resolution::Route {
                 endpoint,
-                node: index as u32,
                 params: found.params,
-            };
+            },
+            Err(_) => Resolution::MethodNotAllowed,
         }
-        Resolution::MethodNotAllowed { node }
+    }
+
+    /// [`Router::resolve`] without matchit's parameters, which a request
+    /// does not keep (see [`ParamLayout`]): the path node's index, then its
+    /// endpoint for `method` or the node for a 405. `None` for a 404.
+    fn lookup(&self, method: &Method, path: &str) -> Option<(u32, Result<&Endpoint, &PathNode>)> {
+        let index = *self.paths.at(path).ok()?.value;
+        Some((index as u32, self.nodes[index].endpoint(method)))
     }
 
     /// Routes a request and starts what answers it: the route's chain or
     /// handler, a group's chain for a 405, or a ready 404/405.
     pub(crate) fn dispatch(&self, mut request: Request) -> NextFuture {
         let path = request.uri().path();
-        let (endpoint, routed) = match self.resolve(request.method(), path) {
-            Resolution::Route { endpoint, node, .. } => {
-                (endpoint, Routed::new(endpoint.route, node, path))
-            }
-            Resolution::MethodNotAllowed { node } => {
+        let (endpoint, routed) = match self.lookup(request.method(), path) {
+            Some((node, Ok(endpoint))) => (endpoint, Routed::new(endpoint.route, node, path)),
+            Some((_, Err(node))) => {
                 return match node.method_not_allowed {
                     Some(chain) => Next::start(chain).run(request),
                     None => NextFuture::ready(method_not_allowed(
@@ -256,7 +263,7 @@ impl Router {
                     )),
                 };
             }
-            Resolution::NotFound => return NextFuture::ready(self.not_found(&request)),
+            None => return NextFuture::ready(self.not_found(&request)),
         };
         // A GET route answering HEAD runs as for GET; the body is dropped
         // where the response leaves the app (`service.rs`), after every
@@ -300,12 +307,10 @@ pub(crate) enum Resolution<'r, 'p> {
     /// A route answers (a GET route answers a HEAD request when no route is declared for HEAD).
     Route {
         endpoint: &'r Endpoint,
-        /// The path node's index, for [`Router::param_layout`].
-        node: u32,
         params: matchit::Params<'r, 'p>,
     },
     /// The path exists, the method does not.
-    MethodNotAllowed { node: &'r PathNode },
+    MethodNotAllowed,
     /// No route has this path.
     NotFound,
 }
