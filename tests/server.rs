@@ -357,3 +357,91 @@ async fn an_early_413_reaches_a_client_that_writes_its_whole_body_before_reading
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("application/problem+json"), "{text}");
 }
+
+#[tokio::test]
+async fn serve_listens_on_ipv6_too() {
+    // The address is resolved and bound by `serve`, as for IPv4.
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("no IPv6 loopback on this machine: nothing to check");
+        return;
+    }
+    let probe = std::net::TcpListener::bind("[::1]:0").unwrap();
+    let addr = probe.local_addr().unwrap();
+    drop(probe);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(
+        app()
+            .serve(addr)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let mut connection = None;
+    for _ in 0..100 {
+        if let Ok(stream) = tokio::net::TcpStream::connect(addr).await {
+            connection = Some(stream);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(connection.expect("the server listens on [::1]"));
+    let mut client = Connection::open(addr).await;
+    client.send(GET).await;
+    let response = client.read_response(false).await;
+    assert_eq!(
+        (response.status, response.body.as_slice()),
+        (200, &b"hello"[..])
+    );
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_sends_http2_goaway_and_lets_open_streams_finish() {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let (addr, stop, server) = start(|server| server).await;
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    let connection = tokio::spawn(connection);
+    let request = |path: &str| {
+        http::Request::get(format!("http://test{path}"))
+            .body(Empty::<bytes::Bytes>::new())
+            .unwrap()
+    };
+    let slow = sender.send_request(request("/slow"));
+    let slow = tokio::spawn(slow);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.send(()).unwrap();
+    // The stream open at the signal finishes.
+    let response = tokio::time::timeout(STEP, slow)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, "done");
+    // GOAWAY ended the connection: the client's connection task finishes,
+    // and no new stream is accepted on it.
+    tokio::time::timeout(STEP, connection)
+        .await
+        .expect("the HTTP/2 connection ends after GOAWAY")
+        .unwrap()
+        .unwrap();
+    assert!(sender.send_request(request("/")).await.is_err());
+    tokio::time::timeout(STEP, server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
