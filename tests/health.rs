@@ -196,6 +196,7 @@ fn a_check_taking_state_the_app_lacks_fails_the_build() {
     assert_eq!(handler, "readiness check \"db\"");
     assert!(location.starts_with("tests/health.rs:"), "{location}");
     assert!(error.to_string().contains("State<"), "{error}");
+    assert_eq!(format!("{error:?}"), error.to_string());
 }
 
 #[get("/healthz")]

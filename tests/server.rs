@@ -323,6 +323,9 @@ async fn serve_binds_an_address_and_reports_what_it_cannot_bind() {
         .await
         .unwrap_err();
     assert!(matches!(error, ServeError::Bind(_)), "{error}");
+    // `fn main() -> Result<(), ServeError>` prints the error's Debug: its message, not a struct dump.
+    assert_eq!(format!("{error:?}"), error.to_string());
+    assert!(format!("{error:?}").starts_with("could not bind the listening address"));
     // An address it can bind: served until the shutdown future completes.
     let result = app()
         .serve(("127.0.0.1", 0))

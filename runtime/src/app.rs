@@ -444,7 +444,10 @@ pub(crate) fn validate_prefix(prefix: &str) -> Result<(), BuildError> {
 }
 
 /// Why an app could not be built. Reported before anything is served.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` is its message, so that `fn main() -> Result<(), BuildError>`
+/// (or `ServeError`) prints what to fix rather than a struct dump.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BuildError {
     /// Two routes, from different `routes![]` tables, answer the same method on the same path shape.
@@ -506,6 +509,12 @@ pub enum BuildError {
         /// What the router said.
         reason: String,
     },
+}
+
+impl std::fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl std::fmt::Display for BuildError {

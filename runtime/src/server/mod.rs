@@ -27,14 +27,20 @@ use shutdown::Trigger;
 #[cfg(feature = "tls")]
 pub use tls::{TlsConfig, TlsError};
 
-/// Why serving stopped or never started.
-#[derive(Debug)]
+/// Why serving stopped or never started. Its `Debug` is its message (see
+/// [`BuildError`]), for `fn main() -> Result<(), ServeError>`.
 #[non_exhaustive]
 pub enum ServeError {
     /// The app did not hold together; nothing was served.
     Build(BuildError),
     /// The address could not be bound.
     Bind(std::io::Error),
+}
+
+impl std::fmt::Debug for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl std::fmt::Display for ServeError {
