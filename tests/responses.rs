@@ -110,6 +110,18 @@ async fn headers_body() -> (HeaderMap, &'static str) {
     (headers, "cookies")
 }
 
+#[get("/header-array")]
+async fn header_array() -> ([(&'static str, &'static str); 3], Json<Message>) {
+    (
+        [
+            ("set-cookie", "a=1"),
+            ("set-cookie", "b=2"),
+            ("content-type", "application/vnd.thing+json"),
+        ],
+        Json(Message { text: "typed" }),
+    )
+}
+
 #[get("/bad-header")]
 async fn bad_header() -> ([(&'static str, &'static str); 1], &'static str) {
     ([("bad header", "x")], "never")
@@ -155,6 +167,7 @@ fn client() -> TestClient {
             status_body,
             status_headers_body,
             headers_body,
+            header_array,
             bad_header,
             response,
             unit,
@@ -236,6 +249,15 @@ async fn header_map_keeps_repeated_headers() {
     let response = client().get("/headers-body").send().await;
     let cookies: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
     assert_eq!(cookies, ["a=1", "b=2"]);
+}
+
+#[tokio::test]
+async fn header_array_keeps_repeated_names_and_replaces_the_bodys_own() {
+    let response = client().get("/header-array").send().await;
+    let cookies: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+    let types: Vec<_> = response.headers().get_all("content-type").iter().collect();
+    assert_eq!(types, ["application/vnd.thing+json"]);
 }
 
 #[tokio::test]

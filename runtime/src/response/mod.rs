@@ -183,11 +183,20 @@ where
     V: TryInto<HeaderValue>,
     V::Error: std::fmt::Display,
 {
+    /// Like a `HeaderMap`: a name replaces what the response already has
+    /// (a content type, say), and a name repeated in the array keeps every
+    /// value (several `set-cookie`).
     fn extend_headers(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader> {
+        let mut seen: Vec<HeaderName> = Vec::with_capacity(N);
         for (name, value) in self {
-            let name = name.try_into().map_err(|e| InvalidHeader(e.to_string()))?;
+            let name: HeaderName = name.try_into().map_err(|e| InvalidHeader(e.to_string()))?;
             let value = value.try_into().map_err(|e| InvalidHeader(e.to_string()))?;
-            headers.insert(name, value);
+            if seen.contains(&name) {
+                headers.append(name, value);
+            } else {
+                headers.insert(name.clone(), value);
+                seen.push(name);
+            }
         }
         Ok(())
     }
