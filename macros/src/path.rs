@@ -155,6 +155,35 @@ impl PathPattern {
     }
 }
 
+/// Another framework's parameter syntax, written as a whole segment: taken
+/// as literal text it would compile and never match, so it is refused with
+/// waypost's spelling of the same thing.
+fn foreign_parameter(text: &str) -> Option<String> {
+    let (name, rest) = if let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}'))
+    {
+        match inner.strip_prefix('*') {
+            Some(name) => (name, true),
+            None => (inner.split(':').next().unwrap_or(inner), false),
+        }
+    } else if let Some(name) = text.strip_prefix(':') {
+        (name, false)
+    } else if let Some(name) = text.strip_prefix('*') {
+        (name, true)
+    } else {
+        return None;
+    };
+    let name = if is_identifier(name) { name } else { "name" };
+    let ours = if rest {
+        format!("<{name}..>")
+    } else {
+        format!("<{name}>")
+    };
+    Some(format!(
+        "`{text}` is another framework's parameter syntax, which waypost would match as literal text: write `{ours}`{}",
+        if rest { " for the rest of the path" } else { "" }
+    ))
+}
+
 fn parse_segment(text: &str, range: Range<usize>) -> Result<Segment, PathError> {
     let fail = |range: Range<usize>, message: String| PathError { range, message };
     if text.is_empty() {
@@ -163,6 +192,9 @@ fn parse_segment(text: &str, range: Range<usize>) -> Result<Segment, PathError> 
             at..at + 1,
             "empty segment (`//`) in the route path: remove the extra `/`".to_owned(),
         ));
+    }
+    if let Some(message) = foreign_parameter(text) {
+        return Err(fail(range, message));
     }
     if !text.starts_with('<') {
         if let Some(at) = text.find(['<', '>']) {
@@ -230,6 +262,34 @@ mod tests {
         assert_eq!(pattern.router_path(), "/users/{p0}/files/{*p1}");
         let names: Vec<_> = pattern.params().map(|(name, _)| name).collect();
         assert_eq!(names, ["id", "rest"]);
+    }
+
+    #[test]
+    fn other_frameworks_parameter_syntax_is_refused_with_ours() {
+        let cases = [
+            ("/users/{name}", "write `<name>`"),
+            ("/users/{id:\\d+}", "write `<id>`"),
+            (
+                "/files/{*path}",
+                "write `<path..>` for the rest of the path",
+            ),
+            ("/posts/:slug", "write `<slug>`"),
+            ("/static/*rest", "write `<rest..>` for the rest of the path"),
+            ("/static/*", "write `<name..>` for the rest of the path"),
+        ];
+        for (path, advice) in cases {
+            let messages = messages(path);
+            assert_eq!(messages.len(), 1, "{path}: {messages:?}");
+            assert!(
+                messages[0].contains("another framework's parameter syntax"),
+                "{path}: {messages:?}"
+            );
+            assert!(messages[0].contains(advice), "{path}: {messages:?}");
+        }
+        // Text that only contains such characters stays literal.
+        for path in ["/v1/things:batchGet", "/a{b}", "/x*y"] {
+            assert!(PathPattern::parse(path).is_ok(), "{path}");
+        }
     }
 
     #[test]
