@@ -47,7 +47,7 @@ impl get_user {
             "route conflict: `GET /users/<id>` (handler `get_user`) matches the same requests as an earlier handler in this `routes![]` list; paths that differ only in parameter names collide: change the path or the method, or remove one of them",
         )
         .required(|needs: &mut ::waypost::__private::StateNeeds| {
-            ::waypost::__private::require_arg::<State<Db>, _>(needs);
+            ::waypost::__private::require_head_arg::<State<Db>, _>(needs);
         });
 }
 const _: ::waypost::__private::Route = get_user::ROUTE;

@@ -139,6 +139,23 @@ pub fn require_arg<T: HandlerArg<M>, M>(needs: &mut StateNeeds) {
     T::required(needs)
 }
 
+/// [`require_arg`] for a route whose methods carry no body (GET, HEAD,
+/// OPTIONS, TRACE): the argument must not read one.
+pub fn require_head_arg<T: HandlerArg<M>, M: HeadOnlyArg>(needs: &mut StateNeeds) {
+    T::required(needs)
+}
+
+/// How an argument of a body-less route may be extracted: from the head only.
+#[diagnostic::on_unimplemented(
+    message = "a handler for GET, HEAD, OPTIONS or TRACE cannot read the request body, and this argument reads it",
+    label = "reads the request body",
+    note = "these methods carry no body: take the value from the path (a `<name>` segment and an argument of that name), the query (`Query<T>`) or a header",
+    note = "if the route takes a body, declare a method that carries one: `#[post(..)]`, or `#[route(.., method = \"GET\", method = \"POST\")]`"
+)]
+pub trait HeadOnlyArg {}
+
+impl HeadOnlyArg for ViaParts {}
+
 /// A middleware argument: an extractor (a body extractor too, to be refused by [`HeadOnly`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a middleware argument: it is not an extractor",

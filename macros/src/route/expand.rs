@@ -180,9 +180,19 @@ fn required_closure(handler: &Handler, checked: &Checked) -> TokenStream {
         return quote!();
     }
     let needs = local("needs");
+    // Methods that carry no body: an argument that reads one is refused at its type.
+    let bodyless = checked
+        .methods
+        .iter()
+        .all(|method| matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS" | "TRACE"));
+    let require = if bodyless {
+        quote!(require_head_arg)
+    } else {
+        quote!(require_arg)
+    };
     let calls = types
         .iter()
-        .map(|ty| quote_spanned!(ty.span()=> ::waypost::__private::require_arg::<#ty, _>(#needs);));
+        .map(|ty| quote_spanned!(ty.span()=> ::waypost::__private::#require::<#ty, _>(#needs);));
     quote! {
         .required(|#needs: &mut ::waypost::__private::StateNeeds| {
             #(#calls)*
