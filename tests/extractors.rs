@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::assert_problem;
+use common::{assert_problem, spawn, Connection};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use waypost::{
@@ -361,11 +361,8 @@ async fn result_and_option_of_extractors_see_the_rejection() {
         "{}",
         rejected.text()
     );
-    let none = client
-        .post("/json-optional")
-        .json(&json!({"price": 1}))
-        .send()
-        .await;
+    // `Option` means absent: no body is `None`...
+    let none = client.post("/json-optional").send().await;
     assert_eq!(none.text(), "none");
     let some = client
         .post("/json-optional")
@@ -373,6 +370,61 @@ async fn result_and_option_of_extractors_see_the_rejection() {
         .send()
         .await;
     assert_eq!(some.text(), "some 4");
+    // ...and a body that is there but wrong is still its 4xx, not `None`.
+    let invalid = client
+        .post("/json-optional")
+        .json(&json!({"price": 1}))
+        .send()
+        .await;
+    let body = assert_problem(&invalid, 422);
+    assert_eq!(body["field"], "name");
+    let not_json = client.post("/json-optional").body("price=1").send().await;
+    assert_problem(&not_json, 415);
+    let too_large = client
+        .post("/json-optional")
+        .json(&json!({"name": "x".repeat(100), "price": 1, "tags": []}))
+        .send()
+        .await;
+    assert_problem(&too_large, 413);
+}
+
+#[derive(Deserialize)]
+struct PageNumber {
+    page: u32,
+}
+
+#[get("/optional-query")]
+async fn optional_query(
+    page: Option<Query<PageNumber>>,
+    token: Option<waypost::middleware::Bearer>,
+) -> String {
+    format!(
+        "{} {}",
+        page.map_or("-".to_owned(), |Query(p)| p.page.to_string()),
+        token.map_or("-".to_owned(), |token| token.token().to_owned())
+    )
+}
+
+#[tokio::test]
+async fn optional_head_extractors_are_none_when_absent_and_rejected_when_invalid() {
+    let client = TestClient::new(App::new().mount("/", routes![optional_query]));
+    assert_eq!(client.get("/optional-query").send().await.text(), "- -");
+    assert_eq!(
+        client
+            .get("/optional-query?page=3")
+            .header("authorization", "Bearer t0k")
+            .send()
+            .await
+            .text(),
+        "3 t0k"
+    );
+    assert_problem(&client.get("/optional-query?page=x").send().await, 400);
+    let wrong_scheme = client
+        .get("/optional-query")
+        .header("authorization", "Basic Zm9vOmJhcg==")
+        .send()
+        .await;
+    assert_problem(&wrong_scheme, 401);
 }
 
 #[tokio::test]
@@ -448,4 +500,23 @@ async fn bytes_and_string_bodies() {
             .text(),
         "64 bytes"
     );
+}
+
+#[tokio::test]
+async fn an_absent_body_over_real_http_is_none() {
+    let addr = spawn(App::new().mount("/", routes![json_optional])).await;
+    let mut connection = Connection::open(addr).await;
+    for request in [
+        &b"POST /json-optional HTTP/1.1\r\nHost: t\r\n\r\n"[..],
+        b"POST /json-optional HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+        b"POST /json-optional HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    ] {
+        connection.send(request).await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.body, b"none", "{}", String::from_utf8_lossy(request));
+    }
+    connection
+        .send(b"POST /json-optional HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        .await;
+    assert_eq!(connection.read_response(false).await.status, 422);
 }

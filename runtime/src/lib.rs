@@ -29,8 +29,9 @@ pub use app::{App, BuildError, DEFAULT_BODY_LIMIT};
 pub use body::{Body, BoxError};
 pub use extract::{
     AuthRejection, BasicAuth, Bearer, BodyRejection, Extension, ExtensionRejection, Form,
-    FormRejection, FromParam, FromRequest, FromRequestParts, Json, JsonRejection, ParamRejection,
-    Query, QueryRejection, State, StateKey, StateNeeds, StringRejection,
+    FormRejection, FromParam, FromRequest, FromRequestParts, Json, JsonRejection,
+    OptionalFromRequest, OptionalFromRequestParts, ParamRejection, Query, QueryRejection, State,
+    StateKey, StateNeeds, StringRejection,
 };
 pub use group::Group;
 pub use health::{

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use http::{header, HeaderValue, StatusCode};
 
 use super::rejection::rejection;
-use super::FromRequestParts;
+use super::{FromRequestParts, OptionalFromRequestParts};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 use crate::response::Response;
@@ -102,6 +102,32 @@ impl FromRequestParts for Bearer {
                 challenge: "Bearer",
                 detail: "this resource needs an `Authorization: Bearer <token>` header",
             })
+    }
+}
+
+/// `None` when there is no `Authorization` header; one that is there must be
+/// a bearer token.
+impl OptionalFromRequestParts for Bearer {
+    async fn from_request_parts_optional(
+        parts: &mut RequestParts,
+    ) -> Result<Option<Self>, AuthRejection> {
+        if !parts.head().headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        Self::from_request_parts(parts).await.map(Some)
+    }
+}
+
+/// `None` when there is no `Authorization` header; one that is there must be
+/// well-formed Basic credentials.
+impl OptionalFromRequestParts for BasicAuth {
+    async fn from_request_parts_optional(
+        parts: &mut RequestParts,
+    ) -> Result<Option<Self>, AuthRejection> {
+        if !parts.head().headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        Self::from_request_parts(parts).await.map(Some)
     }
 }
 

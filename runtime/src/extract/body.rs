@@ -6,7 +6,7 @@ use http_body::Body as _;
 use http_body_util::BodyExt;
 
 use super::rejection::rejection;
-use super::FromRequest;
+use super::{FromRequest, OptionalFromRequest};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 use crate::Body;
@@ -108,6 +108,17 @@ impl FromRequest for Bytes {
     }
 }
 
+/// `None` when the body is empty.
+impl OptionalFromRequest for Bytes {
+    async fn from_request_optional(
+        parts: &mut RequestParts,
+        body: Body,
+    ) -> Result<Option<Self>, BodyRejection> {
+        let bytes = read_body(parts.body_limit(), body).await?;
+        Ok((!bytes.is_empty()).then_some(bytes))
+    }
+}
+
 /// Why the body could not be taken as a `String`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -145,6 +156,17 @@ impl FromRequest for String {
         String::from_utf8(bytes.into()).map_err(|e| StringRejection::NotUtf8 {
             valid_up_to: e.utf8_error().valid_up_to(),
         })
+    }
+}
+
+/// `None` when the body is empty; a body that is there must be UTF-8.
+impl OptionalFromRequest for String {
+    async fn from_request_optional(
+        parts: &mut RequestParts,
+        body: Body,
+    ) -> Result<Option<Self>, StringRejection> {
+        let text = Self::from_request(parts, body).await?;
+        Ok((!text.is_empty()).then_some(text))
     }
 }
 

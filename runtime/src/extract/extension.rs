@@ -3,7 +3,7 @@
 use http::StatusCode;
 
 use super::rejection::rejection;
-use super::{FromRequestParts, StateNeeds};
+use super::{FromRequestParts, OptionalFromRequestParts, StateNeeds};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 use crate::response::Response;
@@ -81,5 +81,14 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for Extension<T> {
 
     fn required(needs: &mut StateNeeds) {
         needs.require_extension::<T>();
+    }
+}
+
+/// `None` when no middleware inserted a `T`.
+impl<T: Clone + Send + Sync + 'static> OptionalFromRequestParts for Extension<T> {
+    async fn from_request_parts_optional(
+        parts: &mut RequestParts,
+    ) -> Result<Option<Self>, ExtensionRejection> {
+        Ok(parts.head().extensions.get::<T>().cloned().map(Extension))
     }
 }

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
 use super::query::deserialize_urlencoded;
 use super::rejection::rejection;
-use super::{BodyRejection, FromRequest};
+use super::{has_no_body, BodyRejection, FromRequest, OptionalFromRequest};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 use crate::Body;
@@ -67,16 +67,47 @@ impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
     type Rejection = FormRejection;
 
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, FormRejection> {
-        if !content_type_is(parts, FORM_URLENCODED, None) {
-            return Err(FormRejection::UnsupportedMediaType {
-                found: content_type_of(parts),
-            });
+        check_form_type(parts)?;
+        let bytes = read_body(parts.body_limit(), body)
+            .await
+            .map_err(FormRejection::Body)?;
+        parse_form(&bytes)
+    }
+}
+
+/// `None` when the request has no body (or an empty one); a body that is
+/// there must be a form.
+impl<T: DeserializeOwned + Send> OptionalFromRequest for Form<T> {
+    async fn from_request_optional(
+        parts: &mut RequestParts,
+        body: Body,
+    ) -> Result<Option<Self>, FormRejection> {
+        if has_no_body(&body) {
+            return Ok(None);
         }
         let bytes = read_body(parts.body_limit(), body)
             .await
             .map_err(FormRejection::Body)?;
-        deserialize_urlencoded(&bytes)
-            .map(Form)
-            .map_err(|(field, message)| FormRejection::Data { field, message })
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        check_form_type(parts)?;
+        parse_form(&bytes).map(Some)
     }
+}
+
+fn check_form_type(parts: &RequestParts) -> Result<(), FormRejection> {
+    if content_type_is(parts, FORM_URLENCODED, None) {
+        Ok(())
+    } else {
+        Err(FormRejection::UnsupportedMediaType {
+            found: content_type_of(parts),
+        })
+    }
+}
+
+fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<Form<T>, FormRejection> {
+    deserialize_urlencoded(bytes)
+        .map(Form)
+        .map_err(|(field, message)| FormRejection::Data { field, message })
 }

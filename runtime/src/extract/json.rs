@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
 use super::rejection::rejection;
-use super::{BodyRejection, FromRequest};
+use super::{has_no_body, BodyRejection, FromRequest, OptionalFromRequest};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 use crate::response::{with_content_type, IntoResponse, Response, APPLICATION_JSON};
@@ -84,15 +84,42 @@ impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
     type Rejection = JsonRejection;
 
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, JsonRejection> {
-        if !content_type_is(parts, "application/json", Some("+json")) {
-            return Err(JsonRejection::UnsupportedMediaType {
-                found: content_type_of(parts),
-            });
-        }
+        check_json_type(parts)?;
         let bytes = read_body(parts.body_limit(), body)
             .await
             .map_err(JsonRejection::Body)?;
         parse_json(&bytes).map(Json)
+    }
+}
+
+/// `None` when the request has no body (or an empty one); a body that is
+/// there must be JSON.
+impl<T: DeserializeOwned + Send> OptionalFromRequest for Json<T> {
+    async fn from_request_optional(
+        parts: &mut RequestParts,
+        body: Body,
+    ) -> Result<Option<Self>, JsonRejection> {
+        if has_no_body(&body) {
+            return Ok(None);
+        }
+        let bytes = read_body(parts.body_limit(), body)
+            .await
+            .map_err(JsonRejection::Body)?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        check_json_type(parts)?;
+        parse_json(&bytes).map(|value| Some(Json(value)))
+    }
+}
+
+fn check_json_type(parts: &RequestParts) -> Result<(), JsonRejection> {
+    if content_type_is(parts, "application/json", Some("+json")) {
+        Ok(())
+    } else {
+        Err(JsonRejection::UnsupportedMediaType {
+            found: content_type_of(parts),
+        })
     }
 }
 

@@ -92,11 +92,46 @@ pub trait FromRequest: Sized + Send {
     fn required(_needs: &mut StateNeeds) {}
 }
 
-impl<E: FromRequestParts> FromRequestParts for Option<E> {
-    type Rejection = Infallible;
+/// A head extractor a request may lack. `Option<E>` is `None` when the
+/// request does not have it (no query string, no `Authorization` header, no
+/// extension inserted) and `E`'s rejection when it has it but it is invalid:
+/// `Option` means absent, not "ignore mistakes" (take `Result<E, _>` to
+/// handle a rejection yourself).
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` is not an extractor: `{Self}` has no way to be absent",
+    note = "take `{Self}` itself, or `Result<{Self}, _>` to handle its rejection in the handler"
+)]
+pub trait OptionalFromRequestParts: FromRequestParts {
+    /// `None` when absent; the rejection when present but invalid.
+    fn from_request_parts_optional(
+        parts: &mut RequestParts,
+    ) -> impl Future<Output = Result<Option<Self>, Self::Rejection>> + Send;
+}
 
-    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
-        Ok(E::from_request_parts(parts).await.ok())
+/// A body extractor a request may lack: `Option<E>` is `None` when the
+/// request has no body, and `E`'s rejection when the body is there but
+/// invalid (see [`OptionalFromRequestParts`]).
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` is not an extractor: `{Self}` has no way to be absent",
+    note = "take `{Self}` itself, or `Result<{Self}, _>` to handle its rejection in the handler"
+)]
+pub trait OptionalFromRequest: FromRequest {
+    /// `None` when there is no body; the rejection when it is there but invalid.
+    fn from_request_optional(
+        parts: &mut RequestParts,
+        body: Body,
+    ) -> impl Future<Output = Result<Option<Self>, Self::Rejection>> + Send;
+}
+
+impl<E> FromRequestParts for Option<E>
+where
+    E: OptionalFromRequestParts,
+    E::Rejection: Send,
+{
+    type Rejection = E::Rejection;
+
+    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, E::Rejection> {
+        E::from_request_parts_optional(parts).await
     }
 
     fn required(needs: &mut StateNeeds) {
@@ -104,16 +139,28 @@ impl<E: FromRequestParts> FromRequestParts for Option<E> {
     }
 }
 
-impl<E: FromRequest> FromRequest for Option<E> {
-    type Rejection = Infallible;
+impl<E> FromRequest for Option<E>
+where
+    E: OptionalFromRequest,
+    E::Rejection: Send,
+{
+    type Rejection = E::Rejection;
 
-    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, Infallible> {
-        Ok(E::from_request(parts, body).await.ok())
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, E::Rejection> {
+        E::from_request_optional(parts, body).await
     }
 
     fn required(needs: &mut StateNeeds) {
         needs.require_optionally(E::required)
     }
+}
+
+/// Whether a request comes with no body: its end is known to be reached
+/// (HTTP/1 with no length and no chunking, HTTP/2 with END_STREAM on its
+/// headers) or its length is known to be zero.
+pub(crate) fn has_no_body(body: &Body) -> bool {
+    use http_body::Body as _;
+    body.is_end_stream() || body.size_hint().exact() == Some(0)
 }
 
 impl<E> FromRequestParts for Result<E, E::Rejection>
@@ -163,6 +210,14 @@ macro_rules! head_extractor {
             async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
                 let $head = parts.head();
                 Ok($value)
+            }
+        }
+
+        /// Always present.
+        impl OptionalFromRequestParts for $ty {
+            async fn from_request_parts_optional(parts: &mut RequestParts) -> Result<Option<Self>, Infallible> {
+                let $head = parts.head();
+                Ok(Some($value))
             }
         }
     )*};

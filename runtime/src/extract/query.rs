@@ -4,7 +4,7 @@ use http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::rejection::rejection;
-use super::FromRequestParts;
+use super::{FromRequestParts, OptionalFromRequestParts};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 
@@ -65,5 +65,18 @@ impl<T: DeserializeOwned + Send> FromRequestParts for Query<T> {
         deserialize_urlencoded(query.as_bytes())
             .map(Query)
             .map_err(|(field, message)| QueryRejection { field, message })
+    }
+}
+
+/// `None` when the URI has no query string (or an empty one); a query that
+/// is there must fit `T`.
+impl<T: DeserializeOwned + Send> OptionalFromRequestParts for Query<T> {
+    async fn from_request_parts_optional(
+        parts: &mut RequestParts,
+    ) -> Result<Option<Self>, QueryRejection> {
+        if parts.head().uri.query().is_none_or(str::is_empty) {
+            return Ok(None);
+        }
+        Self::from_request_parts(parts).await.map(Some)
     }
 }

@@ -4,7 +4,7 @@ use std::any::TypeId;
 
 use http::StatusCode;
 
-use super::FromRequestParts;
+use super::{FromRequestParts, OptionalFromRequestParts};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 
@@ -86,5 +86,14 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
 
     fn required(needs: &mut StateNeeds) {
         needs.require::<T>();
+    }
+}
+
+/// `None` when the app has no state of type `T`.
+impl<T: Clone + Send + Sync + 'static> OptionalFromRequestParts for State<T> {
+    async fn from_request_parts_optional(
+        parts: &mut RequestParts,
+    ) -> Result<Option<Self>, Problem> {
+        Ok(parts.state::<T>().cloned().map(State))
     }
 }
