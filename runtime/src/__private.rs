@@ -40,7 +40,8 @@ pub struct BodyTaken;
     message = "`{Self}` cannot be a handler argument: it is neither an extractor nor a path parameter",
     label = "not an extractor",
     note = "a handler argument is an extractor: `waypost::FromRequestParts` (`Query<T>`, `State<T>`, `Extension<T>`, `HeaderMap`, `Method`, `Uri`, …) or `waypost::FromRequest` (`Json<T>`, `Form<T>`, `Bytes`, `String`)",
-    note = "an argument whose name matches a `<name>` segment of the route path is a path parameter instead"
+    note = "an argument whose name matches a `<name>` segment of the route path is a path parameter instead",
+    note = "`Option<E>` is an extractor when `E` says what absent means for it (`waypost::OptionalFromRequestParts` or `waypost::OptionalFromRequest`); `Result<E, E::Rejection>` works for any extractor"
 )]
 pub trait HandlerArg<M>: Sized + Send {
     #[doc(hidden)]
