@@ -51,10 +51,21 @@ pub(crate) fn check(
         match bound {
             Some(arg) => param_of_arg[arg] = Some(index),
             None => {
-                let message = format!(
-                    "path parameter `<{name}>` has no matching argument: add an argument named `{name}` to `{}`, like `{name}: u64`",
-                    handler.ident()
-                );
+                let near = handler
+                    .args
+                    .iter()
+                    .filter_map(|arg| arg.binding.as_ref().map(unraw))
+                    .filter(|arg| !pattern.params().any(|(param, _)| param == arg))
+                    .find(|arg| is_near_miss(arg, name));
+                let message = match near {
+                    Some(arg) => format!(
+                        "path parameter `<{name}>` has no matching argument: the argument `{arg}` looks like it; rename it `{name}`, or the parameter `<{arg}>`"
+                    ),
+                    None => format!(
+                        "path parameter `<{name}>` has no matching argument: add an argument named `{name}` to `{}`, like `{name}: u64`",
+                        handler.ident()
+                    ),
+                };
                 let (span, message) = locate(&route.path, &path, range.clone(), &message);
                 diagnostics.error(span, message);
             }
@@ -66,6 +77,42 @@ pub(crate) fn check(
         param_of_arg,
         methods,
     })
+}
+
+/// Whether an argument name is probably a misspelling of a parameter name:
+/// the same once case and underscores are dropped (`userId`, `user_id`), one
+/// ending the other (`_id`, `id`), or at most two edits apart.
+fn is_near_miss(arg: &str, param: &str) -> bool {
+    let squash = |text: &str| -> String {
+        text.chars()
+            .filter(|c| *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let (a, p) = (squash(arg), squash(param));
+    if a.is_empty() || p.is_empty() || arg == param {
+        return false;
+    }
+    a == p
+        || (a.len() >= 2 && p.ends_with(&a))
+        || (p.len() >= 2 && a.ends_with(&p))
+        || (p.chars().count() > 3 && edit_distance(&a, &p) <= 2)
+}
+
+/// Levenshtein distance between two short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 fn check_signature(handler: &Handler, diagnostics: &mut Diagnostics) {
@@ -155,4 +202,31 @@ fn locate(
     let width = (range.end - range.start).max(1);
     let underline = format!("{}{}", " ".repeat(range.start), "^".repeat(width));
     (lit.span(), format!("{message}\n  {path}\n  {underline}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_near_miss;
+
+    #[test]
+    fn near_misses_of_parameter_names() {
+        for (arg, param) in [
+            ("userid", "user_id"),
+            ("userId", "user_id"),
+            ("_id", "user_id"),
+            ("id", "user_id"),
+            ("usr_id", "user_id"),
+            ("slgu", "slug"),
+        ] {
+            assert!(is_near_miss(arg, param), "{arg} ~ {param}");
+        }
+        for (arg, param) in [
+            ("db", "id"),
+            ("body", "user_id"),
+            ("query", "name"),
+            ("id", "id"),
+        ] {
+            assert!(!is_near_miss(arg, param), "{arg} !~ {param}");
+        }
+    }
 }
