@@ -50,4 +50,3 @@ impl get_user {
             ::waypost::__private::require_head_arg::<State<Db>, _>(needs);
         });
 }
-const _: ::waypost::__private::Route = get_user::ROUTE;

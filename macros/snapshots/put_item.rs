@@ -64,4 +64,3 @@ impl put_item {
             ::waypost::__private::require_arg::<Json<Item>, _>(needs);
         });
 }
-const _: ::waypost::__private::Route = put_item::ROUTE;

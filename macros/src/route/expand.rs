@@ -50,9 +50,6 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
             pub const ROUTE: ::waypost::__private::Route = #descriptor;
         }
 
-        // Evaluates the descriptor even if no `routes![]` names the handler,
-        // so that its compile-time checks always run.
-        const _: ::waypost::__private::Route = #ident::ROUTE;
     }
 }
 
