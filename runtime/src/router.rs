@@ -449,10 +449,12 @@ fn allow_header<'a>(methods: impl Iterator<Item = &'a Method>) -> HeaderValue {
     HeaderValue::from_str(&names.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The framework's own problems carry no `instance`: the path is in the
+/// detail, and every built-in answer (400, 404, 405, 413, 415, 422, 500)
+/// has the same members.
 fn not_found(path: &str) -> Response {
     Problem::new(StatusCode::NOT_FOUND)
         .with_detail(format!("no route matches the path `{path}`"))
-        .with_instance(path)
         .into_response()
 }
 
@@ -462,7 +464,6 @@ pub(crate) fn method_not_allowed(method: &Method, path: &str, allow: &HeaderValu
             "the path `{path}` does not answer {method}; it answers {}",
             allow.to_str().unwrap_or_default()
         ))
-        .with_instance(path)
         .into_response();
     response.headers_mut().insert(header::ALLOW, allow.clone());
     response
