@@ -116,11 +116,12 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
         call_args.push(var);
     }
     // Naming the return type in the call makes a type that is not a response
-    // fail there, at the return type. `impl Trait` cannot be named: it is
-    // checked without the turbofish.
+    // fail there, at the return type. A type with `impl Trait` anywhere in it
+    // (`Result<impl IntoResponse, E>`) cannot be named: it is checked without
+    // the turbofish.
     let output = local("output");
     let into_response = match &handler.function.sig.output {
-        syn::ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+        syn::ReturnType::Type(_, ty) if !names_impl_trait(ty) => {
             quote_spanned!(ty.span()=> ::waypost::__private::into_response::<#ty>(#output))
         }
         _ => quote!(::waypost::__private::into_response(#output)),
@@ -129,7 +130,7 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     // `Respond`: an `async` block around it would hold its arguments twice.
     if extractors.is_empty() {
         let respond = match &handler.function.sig.output {
-            syn::ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+            syn::ReturnType::Type(_, ty) if !names_impl_trait(ty) => {
                 quote_spanned!(ty.span()=> ::waypost::__private::respond::<#ty, _>)
             }
             _ => quote!(::waypost::__private::respond),
@@ -239,4 +240,17 @@ pub(crate) fn unraw(ident: &Ident) -> String {
         Some(name) => name.to_owned(),
         None => text,
     }
+}
+
+/// Whether `ty` holds `impl Trait` anywhere (`impl IntoResponse`,
+/// `Json<impl Serialize>`), which a turbofish cannot name.
+fn names_impl_trait(ty: &syn::Type) -> bool {
+    fn search(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ident == "impl",
+            proc_macro2::TokenTree::Group(group) => search(group.stream()),
+            _ => false,
+        })
+    }
+    search(ty.to_token_stream())
 }
