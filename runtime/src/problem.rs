@@ -14,16 +14,62 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An RFC 9457 problem: what went wrong, in a shape clients can read.
 ///
-/// User error types convert into it (`impl From<MyError> for Problem`) and
-/// return it, or anything that turns into it, from handlers.
-///
 /// ```
-/// use waypost_runtime::{Problem, http::StatusCode};
+/// use waypost::{Problem, StatusCode};
 /// let problem = Problem::new(StatusCode::CONFLICT)
 ///     .with_detail("user 7 already exists")
 ///     .with_extension("user_id", 7);
 /// assert_eq!(problem.status(), StatusCode::CONFLICT);
 /// assert_eq!(problem.title(), "Conflict");
+/// ```
+///
+/// A handler's own error type becomes a problem in one of two ways. Convert
+/// it (`impl From<MyError> for Problem`) and return `Result<T, Problem>`:
+/// `?` does the conversion.
+///
+/// ```
+/// use waypost::{get, Problem, StatusCode};
+///
+/// enum StoreError { Missing(u64) }
+///
+/// impl From<StoreError> for Problem {
+///     fn from(error: StoreError) -> Problem {
+///         match error {
+///             StoreError::Missing(id) => Problem::new(StatusCode::NOT_FOUND)
+///                 .with_detail(format!("there is no item {id}")),
+///         }
+///     }
+/// }
+///
+/// fn find(id: u64) -> Result<String, StoreError> { Err(StoreError::Missing(id)) }
+///
+/// #[get("/items/<id>")]
+/// async fn item(id: u64) -> Result<String, Problem> {
+///     Ok(find(id)?)
+/// }
+/// ```
+///
+/// Or make the error type a response itself, and return `Result<T, MyError>`:
+///
+/// ```
+/// use waypost::{get, IntoResponse, Problem, Response, StatusCode};
+///
+/// enum StoreError { Missing(u64) }
+///
+/// impl IntoResponse for StoreError {
+///     fn into_response(self) -> Response {
+///         match self {
+///             StoreError::Missing(id) => Problem::new(StatusCode::NOT_FOUND)
+///                 .with_detail(format!("there is no item {id}"))
+///                 .into_response(),
+///         }
+///     }
+/// }
+///
+/// #[get("/items/<id>")]
+/// async fn item(id: u64) -> Result<String, StoreError> {
+///     Err(StoreError::Missing(id))
+/// }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
