@@ -19,7 +19,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// An HTTP body: empty, one buffer, a body arriving from hyper, or any other stream.
 ///
 /// ```
-/// use waypost_runtime::Body;
+/// use waypost::Body;
 /// let body = Body::from("hello");
 /// assert_eq!(http_body::Body::size_hint(&body).exact(), Some(5));
 /// ```

@@ -16,7 +16,7 @@ const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
 /// An `application/x-www-form-urlencoded` request body deserialized into `T`.
 ///
 /// ```
-/// use waypost_runtime::Form;
+/// use waypost::Form;
 /// #[derive(serde::Deserialize)]
 /// struct Login { user: String, password: String }
 /// async fn login(Form(login): Form<Login>) -> String { login.user }

@@ -16,7 +16,7 @@ use crate::Body;
 /// return value it serializes `T` with `Content-Type: application/json`.
 ///
 /// ```
-/// use waypost_runtime::Json;
+/// use waypost::Json;
 /// #[derive(serde::Deserialize, serde::Serialize)]
 /// struct User { name: String }
 /// async fn create(Json(user): Json<User>) -> Json<User> { Json(user) }

@@ -12,7 +12,7 @@
 //! the `<name>` segments of the route's path.
 //!
 //! ```
-//! use waypost_runtime::{Json, Query, State};
+//! use waypost::{Json, Query, State};
 //! #[derive(serde::Deserialize)]
 //! struct Page { offset: u32 }
 //! # #[derive(Clone)] struct Db;

@@ -17,7 +17,7 @@ use crate::response::{IntoResponse, Response};
 /// types (an id newtype, an enum of slugs) to take them as path parameters.
 ///
 /// ```
-/// use waypost_runtime::FromParam;
+/// use waypost::FromParam;
 /// struct Slug(String);
 /// impl FromParam for Slug {
 ///     type Error = &'static str;

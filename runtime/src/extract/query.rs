@@ -11,7 +11,7 @@ use crate::request::RequestParts;
 /// The query string deserialized into `T` (via `serde_urlencoded`).
 ///
 /// ```
-/// use waypost_runtime::Query;
+/// use waypost::Query;
 /// #[derive(serde::Deserialize)]
 /// struct Page { offset: u32, limit: Option<u32> }
 /// async fn list(Query(page): Query<Page>) -> String { page.offset.to_string() }

@@ -14,7 +14,7 @@ use crate::request::RequestParts;
 /// built, naming the handler and the type.
 ///
 /// ```
-/// use waypost_runtime::State;
+/// use waypost::State;
 /// #[derive(Clone)]
 /// struct Db;
 /// async fn handler(State(db): State<Db>) {}

@@ -6,7 +6,7 @@ use crate::Body;
 /// An HTML response body, sent as `text/html; charset=utf-8`.
 ///
 /// ```
-/// use waypost_runtime::{Html, IntoResponse};
+/// use waypost::{Html, IntoResponse};
 /// let response = Html("<h1>hi</h1>").into_response();
 /// assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
 /// ```

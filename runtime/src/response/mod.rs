@@ -5,7 +5,7 @@
 //! that add a status and headers, `Result<T, E>` of responses, and [`Problem`](crate::Problem).
 //!
 //! ```
-//! use waypost_runtime::{IntoResponse, http::StatusCode};
+//! use waypost::{IntoResponse, http::StatusCode};
 //! let response = (StatusCode::CREATED, [("location", "/users/7")], "created").into_response();
 //! assert_eq!(response.status(), StatusCode::CREATED);
 //! assert_eq!(response.headers()["location"], "/users/7");

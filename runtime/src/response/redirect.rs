@@ -9,7 +9,7 @@ use crate::Body;
 /// A redirect to another location.
 ///
 /// ```
-/// use waypost_runtime::{IntoResponse, Redirect};
+/// use waypost::{IntoResponse, Redirect};
 /// let response = Redirect::to("/login").into_response();
 /// assert_eq!(response.status(), 303);
 /// assert_eq!(response.headers()["location"], "/login");
