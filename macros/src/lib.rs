@@ -22,6 +22,30 @@ macro_rules! method_attributes {
         /// `<name>` segments bind the handler argument of that name (parsed with
         /// `FromParam`); `<name..>` as the last segment takes the rest of the path.
         /// Every other argument is an extractor.
+        ///
+        /// ```
+        /// use waypost::{get, post, routes, App, Json, State};
+        ///
+        /// #[derive(Clone)]
+        /// struct Db;
+        ///
+        /// #[derive(serde::Deserialize)]
+        /// struct NewUser { name: String }
+        ///
+        /// #[get("/users/<id>")]
+        /// async fn user(id: u64, State(_db): State<Db>) -> String {
+        ///     format!("user {id}")
+        /// }
+        ///
+        /// #[post("/users")]
+        /// async fn create(Json(new): Json<NewUser>) -> String {
+        ///     new.name
+        /// }
+        ///
+        /// let app = App::new().state(Db).mount("/", routes![user, create]);
+        /// let table = app.routes().unwrap();
+        /// assert_eq!((table[0].method.as_str(), table[0].path.as_str()), ("GET", "/users/<id>"));
+        /// ```
         #[proc_macro_attribute]
         pub fn $name(attr: TokenStream, item: TokenStream) -> TokenStream {
             route::expand_route(MethodAttr::Fixed($method), attr.into(), item.into()).into()
@@ -41,6 +65,25 @@ method_attributes! {
 
 /// Declares a handler for one or more methods:
 /// `#[route("/items", method = "GET", method = "POST")]`.
+///
+/// ```
+/// use waypost::{route, routes, App, Method};
+///
+/// #[route("/items", method = "GET", method = "POST")]
+/// async fn items(method: Method) -> String {
+///     format!("{method} /items")
+/// }
+///
+/// let methods: Vec<String> = App::new()
+///     .mount("/", routes![items])
+///     .routes()
+///     .unwrap()
+///     .iter()
+///     .filter(|route| route.path == "/items")
+///     .map(|route| route.method.to_string())
+///     .collect();
+/// assert_eq!(methods, ["GET", "POST"]);
+/// ```
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     route::expand_route(MethodAttr::Route, attr.into(), item.into()).into()
@@ -58,6 +101,31 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// struct, that name is then a pattern too: a variable or argument of the
 /// same name in scope (`let auth = ..` beside `async fn auth`) does not
 /// compile; name the middleware for what it does (`authenticate`).
+///
+/// ```
+/// use waypost::{get, middleware, routes, App, Extension, Next, Problem, Request, Response, StatusCode};
+/// use waypost::middleware::Bearer;
+///
+/// #[derive(Clone)]
+/// struct User(String);
+///
+/// #[middleware(provides = User)]
+/// async fn authenticate(bearer: Bearer, mut req: Request, next: Next) -> Result<Response, Problem> {
+///     if bearer.token() != "secret" {
+///         return Err(Problem::new(StatusCode::UNAUTHORIZED));
+///     }
+///     req.extensions_mut().insert(User("ada".into()));
+///     Ok(next.run(req).await)
+/// }
+///
+/// #[get("/me")]
+/// async fn me(Extension(User(name)): Extension<User>) -> String {
+///     name
+/// }
+///
+/// let app = App::new().wrap(authenticate).mount("/", routes![me]);
+/// assert!(app.build().is_ok());
+/// ```
 #[proc_macro_attribute]
 pub fn middleware(attr: TokenStream, item: TokenStream) -> TokenStream {
     middleware::expand_middleware(attr.into(), item.into()).into()
@@ -65,6 +133,34 @@ pub fn middleware(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Gathers handlers into a `&'static [Route]` table, checked at compile time:
 /// two handlers with the same method and path shape do not compile.
+///
+/// ```
+/// use waypost::{get, routes, App};
+///
+/// mod users {
+///     #[waypost::get("/users/<id>")]
+///     pub async fn user(id: u64) -> String { id.to_string() }
+/// }
+///
+/// #[get("/")]
+/// async fn index() -> &'static str { "hello" }
+///
+/// let app = App::new().mount("/", routes![index, users::user]);
+/// assert!(app.build().is_ok());
+/// ```
+///
+/// ```compile_fail
+/// use waypost::{get, routes};
+///
+/// #[get("/users/<id>")]
+/// async fn by_id(id: u64) -> String { id.to_string() }
+///
+/// #[get("/users/<name>")]
+/// async fn by_name(name: String) -> String { name }
+///
+/// // Same method, same shape: a compile error naming both.
+/// static TABLE: &[waypost::Route] = routes![by_id, by_name];
+/// ```
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
     routes::expand_routes(input.into()).into()
