@@ -53,6 +53,41 @@ pub(crate) use param::parse_param;
 ///
 /// Implement it for your own types (an authenticated user from a header, a
 /// pagination struct) to take them in handlers and middleware.
+///
+/// ```
+/// use waypost::{get, routes, App, FromRequestParts, Problem, RequestParts, StatusCode, TestClient};
+///
+/// /// The tenant a request is for, from its `X-Tenant` header.
+/// struct Tenant(String);
+///
+/// impl FromRequestParts for Tenant {
+///     type Rejection = Problem;
+///
+///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Problem> {
+///         parts
+///             .head()
+///             .headers
+///             .get("x-tenant")
+///             .and_then(|value| value.to_str().ok())
+///             .map(|name| Tenant(name.to_owned()))
+///             .ok_or_else(|| {
+///                 Problem::new(StatusCode::BAD_REQUEST).with_detail("an `X-Tenant` header is required")
+///             })
+///     }
+/// }
+///
+/// #[get("/whoami")]
+/// async fn whoami(Tenant(name): Tenant) -> String {
+///     name
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let client = TestClient::new(App::new().mount("/", routes![whoami]));
+/// let response = client.get("/whoami").header("x-tenant", "acme").send().await;
+/// assert_eq!(response.text(), "acme");
+/// assert_eq!(client.get("/whoami").send().await.status(), 400);
+/// # });
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor that reads only the request head",
     label = "not a `FromRequestParts` extractor",
@@ -73,6 +108,36 @@ pub trait FromRequestParts: Sized + Send {
 }
 
 /// An argument built by consuming the request body (and reading the head if it likes).
+///
+/// ```
+/// use waypost::{post, routes, App, Body, Bytes, FromRequest, Problem, RequestParts, StatusCode, TestClient};
+///
+/// /// A CSV upload, one `Vec` of fields per line.
+/// struct Csv(Vec<Vec<String>>);
+///
+/// impl FromRequest for Csv {
+///     type Rejection = Problem;
+///
+///     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, Problem> {
+///         // Reuse `String`'s extractor: the body limit, UTF-8 checks and their 4xx.
+///         let text = String::from_request(parts, body)
+///             .await
+///             .map_err(|rejection| rejection.to_problem())?;
+///         Ok(Csv(text.lines().map(|line| line.split(',').map(str::to_owned).collect()).collect()))
+///     }
+/// }
+///
+/// #[post("/import")]
+/// async fn import(Csv(rows): Csv) -> String {
+///     format!("{} rows", rows.len())
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let client = TestClient::new(App::new().mount("/", routes![import]));
+/// let response = client.post("/import").body("a,b\nc,d").send().await;
+/// assert_eq!(response.text(), "2 rows");
+/// # });
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor that reads the request body",
     label = "not a `FromRequest` extractor",

@@ -28,6 +28,32 @@ pub use redirect::Redirect;
 pub type Response = http::Response<Body>;
 
 /// A value that can be sent back as an HTTP response.
+///
+/// ```
+/// use waypost::{get, http::header, routes, App, Body, IntoResponse, Response, TestClient};
+///
+/// /// A CSV document, sent with its media type.
+/// struct Csv(String);
+///
+/// impl IntoResponse for Csv {
+///     fn into_response(self) -> Response {
+///         let mut response = Response::new(Body::from(self.0));
+///         response.headers_mut().insert(header::CONTENT_TYPE, "text/csv".parse().unwrap());
+///         response
+///     }
+/// }
+///
+/// #[get("/report")]
+/// async fn report() -> Csv {
+///     Csv("day,visits\nmon,7\n".to_owned())
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let client = TestClient::new(App::new().mount("/", routes![report]));
+/// let response = client.get("/report").send().await;
+/// assert_eq!(response.content_type(), Some("text/csv"));
+/// # });
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a handler: it does not implement `IntoResponse`",
     label = "not a response type",
@@ -39,6 +65,30 @@ pub trait IntoResponse {
 }
 
 /// Headers that can be added to a response, in a tuple such as `(StatusCode, headers, body)`.
+///
+/// A `HeaderMap`, or an array of `(name, value)` pairs: a name replaces the
+/// body's own header of that name, and a name repeated in the array keeps
+/// every value.
+///
+/// ```
+/// use waypost::{post, routes, App, StatusCode, TestClient};
+///
+/// #[post("/sessions")]
+/// async fn sign_in() -> (StatusCode, [(&'static str, &'static str); 3], &'static str) {
+///     (
+///         StatusCode::CREATED,
+///         [("location", "/sessions/1"), ("set-cookie", "a=1"), ("set-cookie", "b=2")],
+///         "signed in",
+///     )
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let client = TestClient::new(App::new().mount("/", routes![sign_in]));
+/// let response = client.post("/sessions").send().await;
+/// assert_eq!(response.status(), 201);
+/// assert_eq!(response.headers().get_all("set-cookie").iter().count(), 2);
+/// # });
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as response headers",
     note = "use a `HeaderMap` or an array of `(name, value)` pairs"
