@@ -41,7 +41,8 @@ pub struct BodyTaken;
     label = "not an extractor",
     note = "a handler argument is an extractor: `waypost::FromRequestParts` (`Query<T>`, `State<T>`, `Extension<T>`, `HeaderMap`, `Method`, `Uri`, …) or `waypost::FromRequest` (`Json<T>`, `Form<T>`, `Bytes`, `String`)",
     note = "an argument whose name matches a `<name>` segment of the route path is a path parameter instead",
-    note = "`Option<E>` is an extractor when `E` says what absent means for it (`waypost::OptionalFromRequestParts` or `waypost::OptionalFromRequest`); `Result<E, E::Rejection>` works for any extractor"
+    note = "`Option<E>` is an extractor when `E` says what absent means for it (`waypost::OptionalFromRequestParts` or `waypost::OptionalFromRequest`); `Result<E, E::Rejection>` works for any extractor",
+    note = "`State<T>` is an extractor when `T: Clone`: app state is cloned for each request, so wrap a `Mutex` (or other state that is not `Clone`) in `Arc`: `State<Arc<Mutex<T>>>`"
 )]
 pub trait HandlerArg<M>: Sized + Send {
     #[doc(hidden)]
