@@ -115,7 +115,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn check_signature(handler: &Handler, diagnostics: &mut Diagnostics) {
+pub(crate) fn check_signature(handler: &Handler, diagnostics: &mut Diagnostics) {
     let sig = &handler.function.sig;
     if sig.asyncness.is_none() {
         diagnostics.error(

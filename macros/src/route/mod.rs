@@ -30,7 +30,10 @@ pub(crate) fn expand_route(kind: MethodAttr, attr: TokenStream, item: TokenStrea
     let route = match attr::RouteAttr::parse(kind, attr) {
         Ok(route) => route,
         Err(error) => {
+            // The signature's own mistakes are reported beside the
+            // attribute's, so that one round of fixes covers both.
             diagnostics.push(error);
+            check::check_signature(&handler::Handler::parse(function), &mut diagnostics);
             return with_errors(item, diagnostics);
         }
     };
