@@ -520,3 +520,43 @@ async fn an_absent_body_over_real_http_is_none() {
         .await;
     assert_eq!(connection.read_response(false).await.status, 422);
 }
+
+#[get("/safe/<path..>")]
+async fn safe_file(path: std::path::PathBuf) -> String {
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn a_pathbuf_catch_all_is_safe_to_join_under_a_directory() {
+    let client = TestClient::new(App::new().mount("/", routes![safe_file, files]));
+    let ok = [
+        ("/safe/css/site.css", "css/site.css"),
+        ("/safe/a//b/./c.txt", "a/b/c.txt"),
+        (
+            "/safe/caf%C3%A9/menu%20du%20jour.pdf",
+            "café/menu du jour.pdf",
+        ),
+    ];
+    for (path, expected) in ok {
+        let response = client.get(path).send().await;
+        assert_eq!(response.text(), expected, "{path}");
+    }
+    let refused = [
+        ("/safe/..%2F..%2Fetc%2Fpasswd", "encoded separator"),
+        ("/safe/a/../../etc/passwd", "`..`"),
+        ("/safe/%2E%2E/secret", "`..`"),
+        ("/safe/a%5Cb", "encoded separator"),
+        ("/safe/.env", "hidden"),
+        ("/safe/a/%00b", "NUL"),
+        ("/safe/%FF", "UTF-8"),
+    ];
+    for (path, says) in refused {
+        let body = assert_problem(&client.get(path).send().await, 400);
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains(says), "{path}: {detail}");
+        assert_eq!(body["parameter"], "path");
+    }
+    // A `String` catch-all receives the decoded text as it is: `..` included.
+    let raw = client.get("/files/..%2F..%2Fetc%2Fpasswd").send().await;
+    assert_eq!(raw.text(), "../../etc/passwd");
+}

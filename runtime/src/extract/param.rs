@@ -39,7 +39,12 @@ pub trait FromParam: Sized {
     /// Why a value was refused; shown to the client in the 400 response.
     type Error: std::fmt::Display;
 
-    /// Parses the percent-decoded segment.
+    /// Whether [`from_param`](FromParam::from_param) gets the text still
+    /// percent-encoded, for a type that must tell an encoded `%2F` from a
+    /// separator (`PathBuf`). Default: decoded.
+    const RAW: bool = false;
+
+    /// Parses the segment: percent-decoded, unless [`RAW`](FromParam::RAW).
     fn from_param(value: &str) -> Result<Self, Self::Error>;
 }
 
@@ -58,10 +63,67 @@ from_param_via_from_str!(
     u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char
 );
 
+/// The percent-decoded text, as it is. Bound to a catch-all (`<rest..>`), that
+/// is the rest of the path with its `/`s, `..` segments included
+/// (`/dl/..%2F..%2Fetc` gives `../../etc`): take a `PathBuf` to join it under
+/// a directory.
 impl FromParam for String {
     type Error = Infallible;
     fn from_param(value: &str) -> Result<Self, Infallible> {
         Ok(value.to_owned())
+    }
+}
+
+/// A relative path that is safe to join under a directory: for a catch-all
+/// (`<path..>`) serving files. Each segment is percent-decoded on its own;
+/// a `..` segment, a segment that decodes to hold a separator (`%2F`, `\`)
+/// or NUL, and a hidden segment (starting with `.`, like `.env` or `.git`) are
+/// refused with 400; empty and `.` segments are skipped. (Rocket's
+/// `FromSegments for PathBuf` is the model.)
+///
+/// ```
+/// use std::path::{Path, PathBuf};
+/// use waypost::{get, routes, App, TestClient};
+///
+/// #[get("/files/<path..>")]
+/// async fn file(path: PathBuf) -> String {
+///     // Safe to join: no `..`, no absolute path, no hidden file.
+///     Path::new("/srv/www").join(path).display().to_string()
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let client = TestClient::new(App::new().mount("/", routes![file]));
+/// assert_eq!(client.get("/files/css/site.css").send().await.text(), "/srv/www/css/site.css");
+/// assert_eq!(client.get("/files/..%2F..%2Fetc%2Fpasswd").send().await.status(), 400);
+/// # });
+/// ```
+impl FromParam for std::path::PathBuf {
+    type Error = &'static str;
+    const RAW: bool = true;
+
+    fn from_param(raw: &str) -> Result<Self, &'static str> {
+        let mut path = std::path::PathBuf::new();
+        for segment in raw.split('/') {
+            let segment = percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .map_err(|_| "a segment is not valid UTF-8 once percent-decoded")?;
+            match &*segment {
+                "" | "." => continue,
+                ".." => return Err("`..` is not allowed in the path"),
+                text if text.contains(['/', '\\', '\0']) => {
+                    return Err("a segment holds an encoded separator (`%2F`, `\\`) or NUL")
+                }
+                text if text.starts_with('.') => {
+                    return Err("hidden files (a segment starting with `.`) are not served")
+                }
+                // A drive or scheme prefix (`C:`) would make the path absolute on Windows.
+                text if cfg!(windows) && text.contains(':') => {
+                    return Err("`:` is not allowed in a path segment")
+                }
+                text => path.push(text),
+            }
+        }
+        Ok(path)
     }
 }
 
@@ -111,6 +173,10 @@ pub(crate) fn parse_param<T: FromParam>(
         value,
         reason,
     };
+    if T::RAW {
+        return T::from_param(raw)
+            .map_err(|error| rejection(raw.to_owned(), error.to_string()).into_response());
+    }
     // Most segments hold no escape: they are already the decoded text.
     let decoded: Cow<'_, str> = if raw.contains('%') {
         percent_encoding::percent_decode_str(raw)
