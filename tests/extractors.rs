@@ -182,11 +182,14 @@ async fn param_out_of_range_is_400_naming_param_type_and_value() {
     let response = client().get("/int/256/0/0/0").send().await;
     let body = assert_problem(&response, 400);
     assert_eq!(body["parameter"], "a");
-    assert_eq!(body["expected"], "u8");
+    // What was expected, in words a client understands rather than `u8`.
+    assert_eq!(body["expected"], "a whole number from 0 to 255");
     assert_eq!(body["value"], "256");
     let detail = body["detail"].as_str().unwrap();
     assert!(
-        detail.contains("`a`") && detail.contains("u8") && detail.contains("256"),
+        detail.contains("`a`")
+            && detail.contains("must be a whole number from 0 to 255")
+            && detail.contains("256"),
         "{detail}"
     );
 }
@@ -214,7 +217,8 @@ async fn user_from_param_types_parse_and_reject() {
         "hello-world"
     );
     let body = assert_problem(&client.get("/slug/Hello").send().await, 400);
-    assert_eq!(body["expected"], "Slug");
+    // A type of the user's own keeps its name.
+    assert_eq!(body["expected"], "a `Slug`");
     assert!(body["detail"]
         .as_str()
         .unwrap()

@@ -33,7 +33,7 @@ use crate::response::{IntoResponse, Response};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be parsed from a path parameter",
     label = "this argument binds a `<param>` of the route path",
-    note = "implement `waypost::FromParam` for `{Self}`, or use a type that has it (integers, floats, `bool`, `char`, `String`)"
+    note = "implement `waypost::FromParam` for `{Self}`, or use a type that has it (integers, floats, `bool`, `char`, `String`, and `PathBuf` for a catch-all)"
 )]
 pub trait FromParam: Sized {
     /// Why a value was refused; shown to the client in the 400 response.
@@ -141,16 +141,42 @@ pub struct ParamRejection {
 }
 
 impl ParamRejection {
-    /// The problem this rejection answers with.
+    /// The problem this rejection answers with. What was expected is said in
+    /// words a client understands (`a whole number from 0 to 255`), not as
+    /// the Rust type; a type of your own is named as you named it.
     pub fn to_problem(&self) -> Problem {
+        let expected = expected_in_words(self.expected);
         Problem::new(StatusCode::BAD_REQUEST)
             .with_detail(format!(
-                "path parameter `{}` must be a `{}`, got `{}`: {}",
-                self.name, self.expected, self.value, self.reason
+                "path parameter `{}` must be {expected}, got `{}`: {}",
+                self.name, self.value, self.reason
             ))
             .with_extension("parameter", self.name)
-            .with_extension("expected", self.expected)
+            .with_extension("expected", expected)
             .with_extension("value", self.value.as_str())
+    }
+}
+
+/// The built-in parameter types, as a client would say them.
+fn expected_in_words(type_name: &str) -> String {
+    macro_rules! integers {
+        ($($ty:ident),*) => {
+            match type_name {
+                $(stringify!($ty) => {
+                    return format!("a whole number from {} to {}", $ty::MIN, $ty::MAX)
+                })*
+                _ => {}
+            }
+        };
+    }
+    integers!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+    match type_name.rsplit("::").next().unwrap_or(type_name) {
+        "f32" | "f64" => "a number".to_owned(),
+        "bool" => "`true` or `false`".to_owned(),
+        "char" => "a single character".to_owned(),
+        "String" => "text".to_owned(),
+        "PathBuf" => "a relative path".to_owned(),
+        other => format!("a `{other}`"),
     }
 }
 
