@@ -57,7 +57,9 @@ pub type Response = http::Response<Body>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a handler: it does not implement `IntoResponse`",
     label = "not a response type",
-    note = "return a type that implements `waypost::IntoResponse` (`String`, `&'static str`, `Json<T>`, `Html<T>`, `StatusCode`, `(StatusCode, T)`, `Result<T, E>`, `Problem`, …), or implement it for `{Self}`"
+    note = "return a type that implements `waypost::IntoResponse` (`String`, `&'static str`, `Json<T>`, `Html<T>`, `StatusCode`, `(StatusCode, T)`, `Result<T, E>`, `Option<T>`, `Problem`, …)",
+    note = "for a type of your own, implement `waypost::IntoResponse` for it, or derive `serde::Serialize` and return it in `Json(..)`; another crate's type (`std::io::Error`, …) cannot get the impl here: map it, as in `.map_err(|error| Problem::new(StatusCode::INTERNAL_SERVER_ERROR).with_detail(error.to_string()))`",
+    note = "a future is not a response: did you forget `.await`? In a tuple, the status comes first: `(StatusCode, body)`"
 )]
 pub trait IntoResponse {
     /// Builds the response.
@@ -91,7 +93,8 @@ pub trait IntoResponse {
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as response headers",
-    note = "use a `HeaderMap` or an array of `(name, value)` pairs"
+    note = "use a `HeaderMap` or an array of `(name, value)` pairs",
+    note = "in a tuple the status comes first and the body last: `(StatusCode, body)`, `(StatusCode, headers, body)`, `(headers, body)`"
 )]
 pub trait IntoResponseHeaders {
     /// Adds the headers to `headers`; a name or value that is not valid fails the response with 500.
@@ -183,6 +186,34 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
         match self {
             Ok(value) => value.into_response(),
             Err(error) => error.into_response(),
+        }
+    }
+}
+
+/// `Some` answers with the value; `None` with 404 problem+json ("the
+/// requested resource does not exist"), for a lookup that found nothing.
+///
+/// ```
+/// use waypost::{get, routes, App, TestClient};
+///
+/// #[get("/users/<id>")]
+/// async fn user(id: u64) -> Option<String> {
+///     (id == 7).then(|| "ada".to_owned())
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let client = TestClient::new(App::new().mount("/", routes![user]));
+/// assert_eq!(client.get("/users/7").send().await.text(), "ada");
+/// assert_eq!(client.get("/users/8").send().await.status(), 404);
+/// # });
+/// ```
+impl<T: IntoResponse> IntoResponse for Option<T> {
+    fn into_response(self) -> Response {
+        match self {
+            Some(value) => value.into_response(),
+            None => Problem::new(StatusCode::NOT_FOUND)
+                .with_detail("the requested resource does not exist")
+                .into_response(),
         }
     }
 }
