@@ -105,29 +105,31 @@ impl FromRequestParts for Bearer {
     }
 }
 
-/// `None` when there is no `Authorization` header; one that is there must be
-/// a bearer token.
+/// `None` when there is no `Authorization` header; one that is there must
+/// hold this scheme's credentials, well formed (else 401).
+async fn when_authorization_present<T>(parts: &mut RequestParts) -> Result<Option<T>, AuthRejection>
+where
+    T: FromRequestParts<Rejection = AuthRejection>,
+{
+    if !parts.head().headers.contains_key(header::AUTHORIZATION) {
+        return Ok(None);
+    }
+    T::from_request_parts(parts).await.map(Some)
+}
+
 impl OptionalFromRequestParts for Bearer {
     async fn from_request_parts_optional(
         parts: &mut RequestParts,
     ) -> Result<Option<Self>, AuthRejection> {
-        if !parts.head().headers.contains_key(header::AUTHORIZATION) {
-            return Ok(None);
-        }
-        Self::from_request_parts(parts).await.map(Some)
+        when_authorization_present(parts).await
     }
 }
 
-/// `None` when there is no `Authorization` header; one that is there must be
-/// well-formed Basic credentials.
 impl OptionalFromRequestParts for BasicAuth {
     async fn from_request_parts_optional(
         parts: &mut RequestParts,
     ) -> Result<Option<Self>, AuthRejection> {
-        if !parts.head().headers.contains_key(header::AUTHORIZATION) {
-            return Ok(None);
-        }
-        Self::from_request_parts(parts).await.map(Some)
+        when_authorization_present(parts).await
     }
 }
 

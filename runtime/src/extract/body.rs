@@ -108,12 +108,16 @@ impl FromRequest for Bytes {
     }
 }
 
-/// `None` when the body is empty.
+/// `None` when there is no body, or an empty one. What `Json`, `Form` and
+/// `String` call absent too.
 impl OptionalFromRequest for Bytes {
     async fn from_request_optional(
         parts: &mut RequestParts,
         body: Body,
     ) -> Result<Option<Self>, BodyRejection> {
+        if super::has_no_body(&body) {
+            return Ok(None);
+        }
         let bytes = read_body(parts.body_limit(), body).await?;
         Ok((!bytes.is_empty()).then_some(bytes))
     }

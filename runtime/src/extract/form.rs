@@ -1,12 +1,13 @@
 //! URL-encoded form bodies.
 
+use bytes::Bytes;
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
 use super::query::deserialize_urlencoded;
 use super::rejection::rejection;
-use super::{has_no_body, BodyRejection, FromRequest, OptionalFromRequest};
+use super::{BodyRejection, FromRequest, OptionalFromRequest};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 use crate::Body;
@@ -82,15 +83,12 @@ impl<T: DeserializeOwned + Send> OptionalFromRequest for Form<T> {
         parts: &mut RequestParts,
         body: Body,
     ) -> Result<Option<Self>, FormRejection> {
-        if has_no_body(&body) {
-            return Ok(None);
-        }
-        let bytes = read_body(parts.body_limit(), body)
+        let Some(bytes) = Bytes::from_request_optional(parts, body)
             .await
-            .map_err(FormRejection::Body)?;
-        if bytes.is_empty() {
+            .map_err(FormRejection::Body)?
+        else {
             return Ok(None);
-        }
+        };
         check_form_type(parts)?;
         parse_form(&bytes).map(Some)
     }

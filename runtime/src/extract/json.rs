@@ -1,12 +1,13 @@
 //! JSON bodies in and out.
 
+use bytes::Bytes;
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
 use super::rejection::rejection;
-use super::{has_no_body, BodyRejection, FromRequest, OptionalFromRequest};
+use super::{BodyRejection, FromRequest, OptionalFromRequest};
 use crate::problem::Problem;
 use crate::request::RequestParts;
 use crate::response::{with_content_type, IntoResponse, Response, APPLICATION_JSON};
@@ -99,15 +100,12 @@ impl<T: DeserializeOwned + Send> OptionalFromRequest for Json<T> {
         parts: &mut RequestParts,
         body: Body,
     ) -> Result<Option<Self>, JsonRejection> {
-        if has_no_body(&body) {
-            return Ok(None);
-        }
-        let bytes = read_body(parts.body_limit(), body)
+        let Some(bytes) = Bytes::from_request_optional(parts, body)
             .await
-            .map_err(JsonRejection::Body)?;
-        if bytes.is_empty() {
+            .map_err(JsonRejection::Body)?
+        else {
             return Ok(None);
-        }
+        };
         check_json_type(parts)?;
         parse_json(&bytes).map(|value| Some(Json(value)))
     }
