@@ -305,3 +305,84 @@ async fn problem_defaults_to_about_blank_and_the_status_phrase() {
     assert_eq!(body["title"], "Conflict");
     assert_eq!(body["detail"], "taken");
 }
+
+mod errors {
+    use waypost::{get, Error, Problem, ResultExt, StatusCode};
+
+    fn parse(text: &str) -> Result<i64, std::num::ParseIntError> {
+        text.parse()
+    }
+
+    #[get("/double/<text>")]
+    pub async fn double(text: String) -> Result<String, Error> {
+        let value = parse(&text).status(StatusCode::UNPROCESSABLE_ENTITY)?;
+        Ok((value * 2).to_string())
+    }
+
+    #[get("/names/<id>")]
+    pub async fn name(id: u64) -> Result<&'static str, Error> {
+        let found = (id == 1).then_some("ada");
+        found.status(StatusCode::NOT_FOUND)
+    }
+
+    #[get("/taken/<name>")]
+    pub async fn taken(name: String) -> Result<(), Error> {
+        Err(Error::new(
+            StatusCode::CONFLICT,
+            format!("the name {name} is taken"),
+        ))
+    }
+
+    #[get("/problem")]
+    pub async fn problem() -> Result<(), Error> {
+        let refused: Result<(), Problem> =
+            Err(Problem::new(StatusCode::FORBIDDEN).with_detail("read-only account"));
+        Ok(refused?)
+    }
+
+    #[get("/io")]
+    pub async fn io() -> Result<(), Error> {
+        std::fs::read("/nonexistent/waypost/secret-path")?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn waypost_error_converts_any_error_and_carries_a_status() {
+    let client = TestClient::new(App::new().mount(
+        "/",
+        routes![
+            errors::double,
+            errors::name,
+            errors::taken,
+            errors::problem,
+            errors::io
+        ],
+    ));
+    assert_eq!(client.get("/double/21").send().await.text(), "42");
+    let body = assert_problem(&client.get("/double/x").send().await, 422);
+    assert_eq!(body["title"], "Unprocessable Entity");
+    assert!(
+        body.get("detail").is_none(),
+        "the parse error stays in the log: {body}"
+    );
+
+    assert_eq!(client.get("/names/1").send().await.text(), "ada");
+    assert_problem(&client.get("/names/2").send().await, 404);
+
+    let body = assert_problem(&client.get("/taken/ada").send().await, 409);
+    assert_eq!(body["detail"], "the name ada is taken");
+
+    // A `Problem` passed through `?` keeps its status and detail.
+    let body = assert_problem(&client.get("/problem").send().await, 403);
+    assert_eq!(body["detail"], "read-only account");
+
+    // Any other error: a 500 that does not leak what happened.
+    let response = client.get("/io").send().await;
+    let text = response.text();
+    assert_problem(&response, 500);
+    assert!(
+        !text.contains("secret-path") && !text.contains("No such file"),
+        "{text}"
+    );
+}

@@ -265,6 +265,79 @@ fn conflicts_appear_once_prefixes_are_joined() {
         .is_ok());
 }
 
+mod files {
+    #[waypost::get("/files/<name>")]
+    pub async fn file(name: String) -> String {
+        name
+    }
+
+    #[waypost::delete("/files/<rest..>")]
+    pub async fn delete_tree(rest: std::path::PathBuf) -> String {
+        rest.display().to_string()
+    }
+
+    #[waypost::get("/files/<name>/meta")]
+    pub async fn meta(name: String) -> String {
+        name
+    }
+}
+
+#[test]
+fn a_parameter_beside_a_catch_all_is_refused_whatever_the_methods() {
+    // One route list refuses this at compile time (ui-tests/fail/routes-conflict-param-catch-all.rs);
+    // across lists, `App::build` applies the same rule, before the router sees the paths.
+    for second in [routes![files::delete_tree], routes![files::meta]] {
+        let built = App::new()
+            .mount("/", routes![files::file])
+            .mount("/", second)
+            .build();
+        if std::ptr::eq(second, routes![files::meta]) {
+            assert!(built.is_ok(), "a literal after the parameter is fine");
+            continue;
+        }
+        let error = built
+            .err()
+            .expect("a parameter beside a catch-all must not build");
+        let message = error.to_string();
+        match &error {
+            BuildError::ParameterBesideCatchAll {
+                first_path,
+                second_path,
+                ..
+            } => {
+                assert_eq!(first_path, "/files/<name>");
+                assert_eq!(second_path, "/files/<rest..>");
+            }
+            other => panic!("expected a parameter beside a catch-all, got {other:?}"),
+        }
+        assert!(
+            message.contains("files::file") && message.contains("files::delete_tree"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("{p0}"),
+            "the user's syntax, not the router's: {message}"
+        );
+    }
+    // Joined under a prefix, the same rule applies to the full paths.
+    mod under {
+        #[waypost::get("/<name>")]
+        pub async fn name(name: String) -> String {
+            name
+        }
+    }
+    let error = App::new()
+        .mount("/files", routes![under::name])
+        .mount("/", routes![files::delete_tree])
+        .build()
+        .err()
+        .expect("/files + /<name> sits beside /files/<rest..>");
+    assert!(
+        error.to_string().contains("`/files/<name>`"),
+        "the full path, prefix joined: {error}"
+    );
+}
+
 #[derive(Clone)]
 struct Db;
 
@@ -309,4 +382,89 @@ fn invalid_prefixes_are_refused() {
             "{prefix}: {error:?}"
         );
     }
+}
+
+mod normal_form {
+    use waypost::{
+        get, middleware, routes, App, Next, Problem, Request, Response, StatusCode, TestClient,
+    };
+
+    #[get("/café")]
+    pub async fn cafe() -> &'static str {
+        "café"
+    }
+
+    #[get("/a{b}")]
+    pub async fn braces() -> &'static str {
+        "braces"
+    }
+
+    #[get("/admin")]
+    pub async fn admin() -> &'static str {
+        "admin"
+    }
+
+    /// Refuses `/admin` the way a path-checking middleware would: it must
+    /// see the path the router routes, or an encoded spelling walks past it.
+    #[middleware]
+    pub async fn guard(request: Request, next: Next) -> Result<Response, Problem> {
+        if request.uri().path() == "/admin" {
+            return Err(Problem::new(StatusCode::FORBIDDEN).with_detail("not for you"));
+        }
+        Ok(next.run(request).await)
+    }
+
+    pub fn app() -> App {
+        App::new()
+            .wrap(guard)
+            .mount("/", routes![cafe, braces, admin, super::me, super::user])
+    }
+
+    pub fn client() -> TestClient {
+        TestClient::new(app())
+    }
+}
+
+#[tokio::test]
+async fn literal_segments_and_request_paths_meet_in_one_normal_form() {
+    let client = normal_form::client();
+    for path in ["/caf%C3%A9", "/caf%c3%a9"] {
+        let response = client.get(path).send().await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.text(), "café");
+    }
+    for path in ["/a%7Bb%7D", "/a%7bb%7d", "/a{b}"] {
+        assert_eq!(client.get(path).send().await.text(), "braces", "{path}");
+    }
+    // An encoded unreserved character is the character: `/users/m%65` is `/users/me`, not `<id>`.
+    assert_eq!(client.get("/users/m%65").send().await.text(), "me");
+    assert_eq!(client.get("/users/%34%32").send().await.text(), "user 42");
+    // An encoded `/` stays inside its segment.
+    assert_problem(&client.get("/users/4%2F2").send().await, 400);
+}
+
+#[tokio::test]
+async fn middleware_sees_the_path_the_router_routes() {
+    let client = normal_form::client();
+    for path in ["/admin", "/%61dmin", "/adm%69n", "/%61%64%6D%69%6E"] {
+        assert_problem(&client.get(path).send().await, 403);
+    }
+}
+
+#[tokio::test]
+async fn percent_encoded_literal_segments_are_found_over_http() {
+    let addr = common::spawn(normal_form::app()).await;
+    let mut connection = common::Connection::open(addr).await;
+    for path in ["/caf%C3%A9", "/caf%c3%a9"] {
+        connection
+            .send(format!("GET {path} HTTP/1.1\r\nhost: test\r\n\r\n").as_bytes())
+            .await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(response.body, "café".as_bytes());
+    }
+    connection
+        .send(b"GET /%61dmin HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await;
+    assert_eq!(connection.read_response(false).await.status, 403);
 }

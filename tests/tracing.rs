@@ -207,3 +207,58 @@ fn app_middleware_see_the_500_of_a_panic() {
         "{events:?}"
     );
 }
+
+#[derive(Debug)]
+struct ProfileError(std::io::Error);
+
+impl std::fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("loading the profile")
+    }
+}
+
+impl std::error::Error for ProfileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+fn load_profile(id: u64) -> Result<String, ProfileError> {
+    Err(ProfileError(std::io::Error::other(format!(
+        "disk sector {id} unreadable"
+    ))))
+}
+
+#[get("/profiles/<id>")]
+async fn profile(id: u64) -> Result<String, waypost::Error> {
+    Ok(load_profile(id)?)
+}
+
+#[test]
+fn a_handler_error_is_a_500_whose_cause_chain_is_logged_not_sent() {
+    let recorder = Recorder::default();
+    run_recorded(&recorder, async {
+        let client = TestClient::new(App::new().mount("/", routes![profile]));
+        let response = client.get("/profiles/9").send().await;
+        assert_eq!(response.status(), 500);
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/problem+json")
+        );
+        let body = response.text();
+        assert!(
+            !body.contains("disk") && !body.contains("profile"),
+            "the cause is not for clients: {body}"
+        );
+    });
+    let events = recorder.events.lock().unwrap();
+    let logged = events
+        .iter()
+        .find(|e| e.contains("handler failed"))
+        .unwrap_or_else(|| panic!("no handler error event in {events:?}"));
+    assert!(
+        logged.contains("loading the profile: disk sector 9 unreadable"),
+        "the whole chain: {logged}"
+    );
+    assert!(logged.contains("status=500"), "{logged}");
+}

@@ -2,9 +2,14 @@ pub async fn get_user(id: u64, State(db): State<Db>) -> Result<Json<User>, ApiEr
     db.find(id).await.map(Json)
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
-pub struct get_user {}
-impl get_user {
+pub mod __waypost_route_get_user {
+    #[allow(non_camel_case_types)]
+    pub struct get_user {}
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+pub use __waypost_route_get_user::*;
+impl __waypost_route_get_user::get_user {
     #[doc(hidden)]
     pub const ROUTE: ::waypost::__private::Route = ::waypost::__private::Route::new(
             ::waypost::__private::MethodSet::GET,
@@ -43,9 +48,6 @@ impl get_user {
         )
         .shape("/users/<>", "/users/{p0}")
         .declared("get_user", ::core::module_path!(), ::core::file!(), ::core::line!())
-        .conflict_message(
-            "route conflict: `GET /users/<id>` (handler `get_user`) matches the same requests as an earlier handler in this `routes![]` list; paths that differ only in parameter names collide: change the path or the method, or remove one of them",
-        )
         .required(|needs: &mut ::waypost::__private::StateNeeds| {
             ::waypost::__private::require_head_arg::<State<Db>, _>(needs);
         });

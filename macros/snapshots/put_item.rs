@@ -6,9 +6,14 @@ async fn put_item(
     StatusCode::NO_CONTENT
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
-struct put_item {}
-impl put_item {
+pub(crate) mod __waypost_route_put_item {
+    #[allow(non_camel_case_types)]
+    pub struct put_item {}
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+use __waypost_route_put_item::*;
+impl __waypost_route_put_item::put_item {
     #[doc(hidden)]
     pub const ROUTE: ::waypost::__private::Route = ::waypost::__private::Route::new(
             ::waypost::__private::MethodSet::PUT
@@ -56,9 +61,6 @@ impl put_item {
         )
         .shape("/items/<..>", "/items/{*p0}")
         .declared("put_item", ::core::module_path!(), ::core::file!(), ::core::line!())
-        .conflict_message(
-            "route conflict: `PUT, POST /items/<rest..>` (handler `put_item`) matches the same requests as an earlier handler in this `routes![]` list; paths that differ only in parameter names collide: change the path or the method, or remove one of them",
-        )
         .required(|needs: &mut ::waypost::__private::StateNeeds| {
             ::waypost::__private::require_arg::<HeaderMap, _>(needs);
             ::waypost::__private::require_arg::<Json<Item>, _>(needs);

@@ -1,10 +1,27 @@
 fn table() -> &'static [::waypost::__private::Route] {
     {
         const ROUTES: &[::waypost::__private::Route] = &[
-            index::ROUTE,
-            users::get_user::ROUTE,
+            {
+                let _ = index;
+                index::ROUTE
+            },
+            {
+                let _ = users::get_user;
+                users::__waypost_route_get_user::get_user::ROUTE
+            },
         ];
-        const _: () = ::waypost::__private::assert_no_conflict(ROUTES, 1usize);
+        const CANDIDATES: [::waypost::__private::Candidate; ::waypost::__private::candidate_count(
+            ROUTES,
+        )] = ::waypost::__private::candidates(ROUTES);
+        const CONFLICTS: [u32; 2usize] = ::waypost::__private::conflicts(
+            ROUTES,
+            &CANDIDATES,
+        );
+        const _: () = ::waypost::__private::assert_no_conflict(
+            ROUTES,
+            &CONFLICTS,
+            1usize,
+        );
         ROUTES
     }
 }

@@ -203,7 +203,7 @@ fn parse_segment(text: &str, range: Range<usize>) -> Result<Segment, PathError> 
                 format!("a parameter must be a whole segment: `{text}` mixes text and `<`/`>`; write `/<name>` between slashes"),
             ));
         }
-        return Ok(Segment::Static(text.to_owned()));
+        return normal_literal(text, range).map(Segment::Static);
     }
     let Some(inner) = text[1..].strip_suffix('>') else {
         let message = if text[1..].contains('>') {
@@ -235,6 +235,54 @@ fn parse_segment(text: &str, range: Range<usize>) -> Result<Segment, PathError> 
     } else {
         Segment::Param { name, range }
     })
+}
+
+/// A literal segment in the normal form request paths are routed in (see
+/// the runtime's `path.rs`): percent-encoded unreserved characters decoded,
+/// other escapes in upper-case hex, and what a path cannot hold literally
+/// (`é`, `{`, `|`) encoded, so that `/café` matches the `/caf%C3%A9` clients send.
+fn normal_literal(text: &str, range: Range<usize>) -> Result<String, PathError> {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let at = range.start + i;
+        if byte.is_ascii_control() {
+            return Err(PathError {
+                range: at..at + 1,
+                message: "a route path cannot hold control characters: percent-encode them (`%0A`)"
+                    .to_owned(),
+            });
+        }
+        if byte == b'%' {
+            let digits = bytes.get(i + 1..i + 3).and_then(|digits| {
+                let text = std::str::from_utf8(digits).ok()?;
+                u8::from_str_radix(text, 16)
+                    .ok()
+                    .filter(|_| digits.iter().all(u8::is_ascii_hexdigit))
+            });
+            let Some(decoded) = digits else {
+                return Err(PathError {
+                    range: at..(at + 3).min(range.end),
+                    message: "`%` starts a percent-encoded byte, two hex digits like `%20`; write `%25` for a literal `%`".to_owned(),
+                });
+            };
+            if decoded.is_ascii_alphanumeric() || matches!(decoded, b'-' | b'.' | b'_' | b'~') {
+                out.push(decoded as char);
+            } else {
+                out.push_str(&format!("%{decoded:02X}"));
+            }
+            i += 3;
+        } else if byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&byte) {
+            out.push(byte as char);
+            i += 1;
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+            i += 1;
+        }
+    }
+    Ok(out)
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -299,9 +347,25 @@ mod tests {
     }
 
     #[test]
-    fn braces_are_escaped_for_the_router() {
-        let pattern = PathPattern::parse("/a{b}").unwrap();
-        assert_eq!(pattern.router_path(), "/a{{b}}");
+    fn literal_segments_are_in_the_normal_form_of_request_paths() {
+        let cases = [
+            ("/café", "/caf%C3%A9"),
+            ("/caf%c3%a9", "/caf%C3%A9"),
+            ("/users/m%65", "/users/me"),
+            ("/a{b}", "/a%7Bb%7D"),
+            ("/a%2fb/<id>", "/a%2Fb/{p0}"),
+            ("/v1/things:batchGet", "/v1/things:batchGet"),
+        ];
+        for (path, router_path) in cases {
+            assert_eq!(
+                PathPattern::parse(path).unwrap().router_path(),
+                router_path,
+                "{path}"
+            );
+        }
+        assert!(messages("/a\u{1}b")[0].contains("control characters"));
+        assert!(messages("/100%")[0].contains("percent-encoded byte"));
+        assert!(messages("/a%zz")[0].contains("percent-encoded byte"));
     }
 
     #[test]

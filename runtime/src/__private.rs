@@ -12,9 +12,10 @@ use std::future::Future;
 
 pub use crate::extract::{FromParam, FromRequest, FromRequestParts, StateNeeds};
 pub use crate::middleware::{Middleware, Next, Provided};
+pub use crate::overlap::{assert_no_conflict, candidate_count, candidates, conflicts, Candidate};
 pub use crate::request::{Request, RequestParts};
 pub use crate::response::{IntoResponse, Response};
-pub use crate::route::{assert_no_conflict, HandlerFuture, MethodSet, Route, RouteMiddleware};
+pub use crate::route::{HandlerFuture, MethodSet, Route, RouteMiddleware};
 pub use crate::Body;
 pub use std::boxed::Box;
 

@@ -463,6 +463,19 @@ pub enum BuildError {
         /// The second handler and its location.
         second: String,
     },
+    /// Two routes put a parameter and a catch-all at the same place in their
+    /// paths after the same segments (`/files/<name>` and `/files/<rest..>`),
+    /// which the router cannot hold, whatever their methods.
+    ParameterBesideCatchAll {
+        /// The first route's full path.
+        first_path: String,
+        /// The first handler and its location.
+        first: String,
+        /// The second route's full path.
+        second_path: String,
+        /// The second handler and its location.
+        second: String,
+    },
     /// A handler or middleware takes `State<T>` but no `App::state` of that type was set.
     MissingState {
         /// The handler.
@@ -526,10 +539,27 @@ impl std::fmt::Display for BuildError {
                 first,
                 second_path,
                 second,
+            } => {
+                write!(
+                    f,
+                    "route conflict: `{method} {second_path}` (handler {second}) matches the same requests as \
+                     `{method} {first_path}` (handler {first})"
+                )?;
+                if first_path != second_path {
+                    write!(f, " (parameter names do not tell paths apart)")?;
+                }
+                write!(f, ": change a path or a method, or remove one of the handlers")
+            }
+            BuildError::ParameterBesideCatchAll {
+                first_path,
+                first,
+                second_path,
+                second,
             } => write!(
                 f,
-                "conflicting routes: {method} {second_path} by {second} collides with {method} {first_path} by {first}; \
-                 paths that differ only in parameter names match the same requests"
+                "route conflict: `{second_path}` (handler {second}) and `{first_path}` (handler {first}) put a \
+                 parameter and a catch-all at the same place in the path: the router cannot hold both there, \
+                 whatever the methods; put a literal segment before one of them, or serve both paths from one handler"
             ),
             BuildError::MissingState {
                 handler,

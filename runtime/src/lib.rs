@@ -8,11 +8,14 @@
 
 mod app;
 mod body;
+mod error;
 mod extract;
 mod group;
 mod handler_future;
 mod health;
 pub mod middleware;
+mod overlap;
+mod path;
 mod problem;
 mod request;
 mod response;
@@ -27,6 +30,7 @@ pub mod __private;
 
 pub use app::{App, BuildError, DEFAULT_BODY_LIMIT};
 pub use body::{Body, BoxError};
+pub use error::{Error, ResultExt};
 pub use extract::{
     AuthRejection, BasicAuth, Bearer, BodyRejection, Extension, ExtensionRejection, Form,
     FormRejection, FromParam, FromRequest, FromRequestParts, Json, JsonRejection,

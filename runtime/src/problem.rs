@@ -95,6 +95,15 @@ impl Problem {
         }
     }
 
+    /// Sets the status; a title that was the old status's reason phrase becomes the new one's.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        if self.title == self.status.canonical_reason().unwrap_or("Error") {
+            self.title = Cow::Borrowed(status.canonical_reason().unwrap_or("Error"));
+        }
+        self.status = status;
+        self
+    }
+
     /// Sets the `type` member: a URI that identifies the kind of problem.
     pub fn with_type(mut self, type_uri: impl Into<Cow<'static, str>>) -> Self {
         self.type_uri = type_uri.into();

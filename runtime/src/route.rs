@@ -58,6 +58,21 @@ impl MethodSet {
         self.0 & other.0 != 0
     }
 
+    /// The methods in both sets.
+    pub const fn intersection(self, other: MethodSet) -> MethodSet {
+        MethodSet(self.0 & other.0)
+    }
+
+    /// The names of the methods, by bit.
+    pub(crate) const NAMES: [&'static str; 9] = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+    ];
+
+    /// Whether the method of bit `bit` (see [`MethodSet::NAMES`]) is in the set.
+    pub(crate) const fn contains_bit(self, bit: usize) -> bool {
+        self.0 & (1 << bit) != 0
+    }
+
     /// The methods, in a fixed order.
     pub fn iter(self) -> impl Iterator<Item = Method> {
         METHODS
@@ -99,8 +114,6 @@ pub struct Route {
     module_path: &'static str,
     file: &'static str,
     line: u32,
-    /// What `routes![]` reports when this route collides with an earlier one.
-    conflict_message: &'static str,
     pub(crate) handler: HandlerFn,
     pub(crate) required: fn(&mut StateNeeds),
     pub(crate) middleware: fn(&mut RouteMiddleware),
@@ -118,7 +131,6 @@ impl Route {
             module_path: "",
             file: "",
             line: 0,
-            conflict_message: "route conflict",
             handler,
             required: |_| {},
             middleware: |_| {},
@@ -144,12 +156,6 @@ impl Route {
         self.module_path = module_path;
         self.file = file;
         self.line = line;
-        self
-    }
-
-    #[doc(hidden)]
-    pub const fn conflict_message(mut self, message: &'static str) -> Self {
-        self.conflict_message = message;
         self
     }
 
@@ -233,34 +239,4 @@ impl std::fmt::Debug for Route {
             .field("location", &self.location())
             .finish()
     }
-}
-
-/// Fails compilation (by panicking in const evaluation) if `routes[index]`
-/// has the same method and path shape as an earlier route in the list.
-#[doc(hidden)]
-pub const fn assert_no_conflict(routes: &[Route], index: usize) {
-    let route = &routes[index];
-    let mut earlier = 0;
-    while earlier < index {
-        let other = &routes[earlier];
-        if other.methods.intersects(route.methods) && str_eq(other.shape, route.shape) {
-            panic!("{}", route.conflict_message);
-        }
-        earlier += 1;
-    }
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }

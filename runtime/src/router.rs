@@ -7,6 +7,7 @@ use http::{header, HeaderValue, Method, StatusCode};
 use crate::app::BuildError;
 use crate::group::Mount;
 use crate::middleware::{Chain, ChainEnd, Layer, Next, NextFuture};
+use crate::overlap::{self, Mounted};
 use crate::problem::Problem;
 use crate::request::{Request, Routed};
 use crate::response::{IntoResponse, Response};
@@ -103,6 +104,18 @@ impl Router {
     ) -> Result<Router, BuildError> {
         // Path shape → index into `pending`: the matchit path of that shape
         // and every endpoint that shares it.
+        let mounted: Vec<Mounted> = mounts
+            .iter()
+            .flat_map(|mount| {
+                mount.routes.iter().map(|route| Mounted {
+                    shape: join(&mount.prefix, route.path_shape()),
+                    path: join(&mount.prefix, route.path()),
+                    route,
+                })
+            })
+            .collect();
+        overlap::check_mounted(&mounted)?;
+
         let mut by_shape: HashMap<String, usize> = HashMap::new();
         let mut pending: Vec<(String, Vec<Pending<'_>>)> = Vec::new();
         let mut table = Vec::new();
@@ -119,15 +132,10 @@ impl Router {
                     });
                 let endpoints = &mut pending[node].1;
                 for method in route.methods().iter() {
-                    if let Some(first) = endpoints.iter().find(|p| p.method == method) {
-                        return Err(BuildError::Conflict {
-                            method,
-                            first_path: first.path.clone(),
-                            first: first.route.describe(),
-                            second_path: path,
-                            second: route.describe(),
-                        });
-                    }
+                    debug_assert!(
+                        endpoints.iter().all(|p| p.method != method),
+                        "conflicts are refused by `overlap::check_mounted` first"
+                    );
                     table.push(RouteInfo {
                         method: method.clone(),
                         path: path.clone(),

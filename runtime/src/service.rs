@@ -59,10 +59,12 @@ impl AppService {
     /// Answers one request whose body becomes a [`Body`]; converted where the
     /// request is boxed, so that its head is copied once.
     #[inline]
-    pub(crate) fn call_with<B>(&self, request: http::Request<B>) -> ResponseFuture
+    pub(crate) fn call_with<B>(&self, mut request: http::Request<B>) -> ResponseFuture
     where
         Body: From<B>,
     {
+        // Before any middleware, so that what a middleware checks is what the router routes.
+        crate::path::normalize_uri(request.uri_mut());
         let span = tracing::info_span!(
             "request",
             method = %request.method(),

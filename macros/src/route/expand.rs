@@ -1,4 +1,4 @@
-//! Expansion: the handler as written, plus a hidden struct of the same name
+//! Expansion: the handler as written, plus a hidden type of the same name
 //! that carries its route descriptor and the generated request-to-call shim.
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -12,17 +12,11 @@ use super::handler::Handler;
 pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) -> TokenStream {
     let function = &handler.function;
     let ident = handler.ident();
-    let vis = &function.vis;
     let name = unraw(ident);
     let path = route.path.value();
     let shape = checked.pattern.shape();
     let router_path = checked.pattern.router_path();
     let methods = method_set(&checked.methods);
-    let conflict_message = format!(
-        "route conflict: `{} {path}` (handler `{name}`) matches the same requests as an earlier handler in this `routes![]` list; \
-         paths that differ only in parameter names collide: change the path or the method, or remove one of them",
-        checked.methods.join(", "),
-    );
     let handle = handle_closure(handler, checked);
     let required = required_closure(handler, checked);
     let middleware = middleware_closure(&route.wrap);
@@ -31,26 +25,50 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
         ::waypost::__private::Route::new(#methods, #path, #handle)
             .shape(#shape, #router_path)
             .declared(#name, ::core::module_path!(), ::core::file!(), ::core::line!())
-            .conflict_message(#conflict_message)
             #required
             #middleware
     };
 
+    let carrier = hidden_module(ident);
+    // The module is reachable wherever the crate names the handler by path
+    // (a private handler named from elsewhere is reported as the private
+    // function it is, not as a private module); public for a public handler,
+    // which other crates may mount.
+    let vis = &function.vis;
+    let carrier_vis = match vis {
+        syn::Visibility::Public(_) => quote!(pub),
+        _ => quote!(pub(crate)),
+    };
     quote! {
         #function
 
+        // The route lives in a type of the same name, glob-imported from a
+        // hidden module: a module, type or import the user names like the
+        // handler shadows the glob instead of clashing with it.
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #ident {}
+        #carrier_vis mod #carrier {
+            #[allow(non_camel_case_types)]
+            pub struct #ident {}
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        #vis use #carrier::*;
 
-        impl #ident {
+        impl #carrier::#ident {
             // One body for everything that names the argument types, so that
             // rustc reports a type that is not an extractor once.
             #[doc(hidden)]
             pub const ROUTE: ::waypost::__private::Route = #descriptor;
         }
-
     }
+}
+
+/// The hidden module that carries `handler`'s route type: `__waypost_route_get_user`.
+pub(crate) fn hidden_module(handler: &Ident) -> Ident {
+    Ident::new(
+        &format!("__waypost_route_{}", unraw(handler)),
+        handler.span(),
+    )
 }
 
 fn method_set(methods: &[String]) -> TokenStream {

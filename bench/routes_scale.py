@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Compile-time cost of `routes![]`: `cargo check` of one crate of N handlers,
+with and without one `routes![]` that lists them all.
+
+    python3 bench/routes_scale.py                 # N = 100, 1000, 2000
+    python3 bench/routes_scale.py --n 300 --runs 3
+
+Each handler is `#[get("/r{i}/items/<id>/sub{i % 7}")] async fn h{i}(id: u64)`.
+The crates depend on this checkout's waypost by path and share one target
+directory, so dependencies are checked once; each figure is the median of
+`--runs` checks after touching the crate's source, with incremental
+compilation off (the crate itself is checked from scratch, its dependencies
+are not; with it on, rustc would reuse the const evaluation of the previous
+check). The difference between the two columns is what the compile-time
+conflict check (and the table) costs.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+
+def source(n, with_routes):
+    lines = ["#![allow(dead_code)]", ""]
+    for i in range(n):
+        lines.append(f'#[waypost::get("/r{i}/items/<id>/sub{i % 7}")]')
+        lines.append(f"async fn h{i}(id: u64) -> String {{ id.to_string() }}")
+    lines.append("")
+    lines.append("fn main() {")
+    if with_routes:
+        names = ", ".join(f"h{i}" for i in range(n))
+        lines.append(f"    let routes = waypost::routes![{names}];")
+        lines.append("    assert_eq!(routes.len(), %d);" % n)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_crate(workdir, name, text):
+    crate = workdir / name
+    (crate / "src").mkdir(parents=True, exist_ok=True)
+    (crate / "Cargo.toml").write_text(
+        f'[package]\nname = "{name}"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
+        f'[dependencies]\nwaypost = {{ path = "{ROOT}", default-features = false }}\n\n[workspace]\n'
+    )
+    (crate / "src" / "main.rs").write_text(text)
+    return crate
+
+
+def check(crate, target):
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target), CARGO_INCREMENTAL="0")
+    (crate / "src" / "main.rs").touch()
+    start = time.monotonic()
+    subprocess.run(["cargo", "check", "-q"], cwd=crate, env=env, check=True)
+    return time.monotonic() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, action="append", help="handler counts (default 100, 1000, 2000)")
+    parser.add_argument("--runs", type=int, default=3, help="checks per figure; the median is reported")
+    parser.add_argument("--workdir", default=str(BENCH / "target" / "routes-scale"))
+    options = parser.parse_args()
+    counts = options.n or [100, 1000, 2000]
+    workdir = Path(options.workdir)
+    target = workdir / "target"
+    # Dependencies first, so that no figure includes them.
+    check(write_crate(workdir, "warmup", source(1, True)), target)
+    print("| handlers | `cargo check`, handlers only | with `routes![]` of all | the check adds |")
+    print("|---:|---:|---:|---:|")
+    for n in counts:
+        seconds = {}
+        for with_routes in (False, True):
+            crate = write_crate(workdir, f"scale_{n}_{'routes' if with_routes else 'plain'}", source(n, with_routes))
+            seconds[with_routes] = statistics.median(check(crate, target) for _ in range(options.runs))
+        print(f"| {n} | {seconds[False]:.2f} s | {seconds[True]:.2f} s | {seconds[True] - seconds[False]:+.2f} s |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+struct Api;
+
+impl Api {
+    #[waypost::get("/me")]
+    async fn me(&self) -> &'static str {
+        "me"
+    }
+}
+
+fn main() {}

@@ -1,0 +1,89 @@
+//! A handler may share its name with a module, a type or an import beside it;
+//! `routes![]` takes handlers by module path, by `use`, and nested in functions.
+
+use std::time;
+
+mod users {
+    pub struct User;
+}
+
+#[waypost::get("/users")]
+async fn users() -> &'static str {
+    let _ = users::User;
+    "users"
+}
+
+#[waypost::get("/time")]
+async fn time() -> String {
+    format!("{:?}", time::Duration::from_secs(1))
+}
+
+#[allow(non_camel_case_types)]
+struct status {}
+
+#[waypost::get("/status")]
+async fn status() -> &'static str {
+    let _ = status {};
+    "ok"
+}
+
+mod api {
+    pub mod users {
+        #[waypost::get("/api/users/<id>")]
+        pub async fn get_user(id: u64) -> String {
+            id.to_string()
+        }
+
+        /// A module named like the handler inside the handler's own module.
+        pub mod list {}
+
+        #[waypost::get("/api/users")]
+        pub async fn list() -> &'static str {
+            "all"
+        }
+    }
+}
+
+mod imported {
+    use crate::api::users::get_user;
+
+    pub fn routes() -> &'static [waypost::Route] {
+        waypost::routes![get_user]
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn glob_imports_reach_the_handler() {
+            let _ = routes();
+        }
+    }
+}
+
+fn main() {
+    #[waypost::get("/nested")]
+    async fn nested() -> &'static str {
+        "nested"
+    }
+
+    let app = waypost::App::new()
+        .mount(
+            "/",
+            waypost::routes![
+                // Beside a module, type or import of the same name, the
+                // handler is named by path: a bare name is the module.
+                self::users,
+                self::time,
+                crate::status,
+                api::users::get_user,
+                api::users::list,
+                nested
+            ],
+        )
+        .mount("/again", imported::routes());
+    let app = app.build().expect("the routes build");
+    let paths: Vec<String> = app.routes().iter().map(|route| route.path.clone()).collect();
+    assert_eq!(paths.len(), 9, "{paths:?} (the seven, and the two health probes)");
+}
