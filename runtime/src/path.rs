@@ -67,11 +67,36 @@ const fn is_unreserved(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
 }
 
+/// The bytes that stand for themselves in a normal path, as a table: the
+/// common case (nothing to change) costs a load and a test per byte.
+const LITERAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = is_path_byte(byte as u8);
+        byte += 1;
+    }
+    table
+};
+
 /// `path` in normal form, or `None` when it already is (the common case,
 /// found by one pass over the bytes, without allocating).
 pub(crate) fn normalize(path: &str) -> Option<String> {
+    // Without an early exit the loop is a load and an `and` per byte; paths are short.
+    let literal = path
+        .as_bytes()
+        .iter()
+        .fold(true, |literal, &b| literal & LITERAL[b as usize]);
+    if literal {
+        return None;
+    }
+    normalize_slow(path)
+}
+
+#[cold]
+fn normalize_slow(path: &str) -> Option<String> {
     let bytes = path.as_bytes();
-    let first = bytes.iter().position(|&b| b == b'%' || !is_path_byte(b))?;
+    let first = bytes.iter().position(|&b| !LITERAL[b as usize])?;
     let mut out = String::with_capacity(path.len() + 8);
     out.push_str(&path[..first]);
     let mut changed = false;
@@ -99,7 +124,7 @@ pub(crate) fn normalize(path: &str) -> Option<String> {
                     i += 1;
                 }
             }
-        } else if is_path_byte(byte) {
+        } else if LITERAL[byte as usize] {
             out.push(byte as char);
             i += 1;
         } else {
