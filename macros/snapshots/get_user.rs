@@ -28,11 +28,11 @@ impl __waypost_route_get_user::get_user {
                 };
                 ::waypost::__private::HandlerFuture::new(async move {
                     let body = request.take_body();
-                    let (arg_1, body) = match ::waypost::__private::extract::<
-                        State<Db>,
-                        _,
-                        _,
-                    >(request.parts_mut(), body)
+                    let (arg_1, body) = match ::waypost::__private::extract(
+                            ::waypost::__private::Type::<State<Db>>,
+                            request.parts_mut(),
+                            body,
+                        )
                         .await
                     {
                         ::core::result::Result::Ok(value) => value,
@@ -49,6 +49,9 @@ impl __waypost_route_get_user::get_user {
         .shape("/users/<>", "/users/{p0}")
         .declared("get_user", ::core::module_path!(), ::core::file!(), ::core::line!())
         .required(|needs: &mut ::waypost::__private::StateNeeds| {
-            ::waypost::__private::require_head_arg::<State<Db>, _>(needs);
+            ::waypost::__private::require_head_arg(
+                ::waypost::__private::Type::<State<Db>>,
+                needs,
+            );
         });
 }

@@ -33,21 +33,21 @@ impl __waypost_route_put_item::put_item {
                 };
                 ::waypost::__private::HandlerFuture::new(async move {
                     let body = request.take_body();
-                    let (arg_1, body) = match ::waypost::__private::extract::<
-                        HeaderMap,
-                        _,
-                        _,
-                    >(request.parts_mut(), body)
+                    let (arg_1, body) = match ::waypost::__private::extract(
+                            ::waypost::__private::Type::<HeaderMap>,
+                            request.parts_mut(),
+                            body,
+                        )
                         .await
                     {
                         ::core::result::Result::Ok(value) => value,
                         ::core::result::Result::Err(response) => return response,
                     };
-                    let (arg_2, body) = match ::waypost::__private::extract::<
-                        Json<Item>,
-                        _,
-                        _,
-                    >(request.parts_mut(), body)
+                    let (arg_2, body) = match ::waypost::__private::extract(
+                            ::waypost::__private::Type::<Json<Item>>,
+                            request.parts_mut(),
+                            body,
+                        )
                         .await
                     {
                         ::core::result::Result::Ok(value) => value,
@@ -62,7 +62,13 @@ impl __waypost_route_put_item::put_item {
         .shape("/items/<..>", "/items/{*p0}")
         .declared("put_item", ::core::module_path!(), ::core::file!(), ::core::line!())
         .required(|needs: &mut ::waypost::__private::StateNeeds| {
-            ::waypost::__private::require_arg::<HeaderMap, _>(needs);
-            ::waypost::__private::require_arg::<Json<Item>, _>(needs);
+            ::waypost::__private::require_arg(
+                ::waypost::__private::Type::<HeaderMap>,
+                needs,
+            );
+            ::waypost::__private::require_arg(
+                ::waypost::__private::Type::<Json<Item>>,
+                needs,
+            );
         });
 }

@@ -26,10 +26,10 @@ impl require_user {
         | -> ::waypost::__private::HandlerFuture {
             ::waypost::__private::HandlerFuture::new(async move {
                 let mut request = request;
-                let arg_0 = match ::waypost::__private::middleware_arg::<
-                    Bearer,
-                    _,
-                >(request.parts_mut())
+                let arg_0 = match ::waypost::__private::middleware_arg(
+                        ::waypost::__private::Type::<Bearer>,
+                        request.parts_mut(),
+                    )
                     .await
                 {
                     ::core::result::Result::Ok(value) => value,
@@ -40,7 +40,10 @@ impl require_user {
             })
         },
         |needs: &mut ::waypost::__private::StateNeeds| {
-            ::waypost::__private::require_middleware_arg::<Bearer, _>(needs);
+            ::waypost::__private::require_middleware_arg(
+                ::waypost::__private::Type::<Bearer>,
+                needs,
+            );
         },
     );
 }

@@ -9,6 +9,9 @@
 #![allow(clippy::result_large_err)]
 
 use std::future::Future;
+use std::marker::PhantomData;
+
+pub use std::marker::PhantomData as Type;
 
 pub use crate::extract::{FromParam, FromRequest, FromRequestParts, StateNeeds};
 pub use crate::middleware::{Middleware, Next, Provided};
@@ -38,12 +41,12 @@ pub struct BodyTaken;
 
 /// A handler argument: a head extractor or a body extractor.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a handler argument: it is neither an extractor nor a path parameter",
-    label = "not an extractor",
+    message = "`{Self}` cannot be a handler argument: it is not an extractor, or its type argument lacks a bound the extractor needs",
+    label = "not an extractor as written",
     note = "a handler argument is an extractor: `waypost::FromRequestParts` (`Query<T>`, `State<T>`, `Extension<T>`, `HeaderMap`, `Method`, `Uri`, …) or `waypost::FromRequest` (`Json<T>`, `Form<T>`, `Bytes`, `String`)",
+    note = "`Json<T>`, `Form<T>` and `Query<T>` need `T: serde::Deserialize` (`#[derive(Deserialize)]`); `State<T>` needs `T: Clone + Send + Sync + 'static`: app state is cloned for each request, so wrap a `Mutex` (or other state that is not `Clone`) in `Arc`: `State<Arc<Mutex<T>>>`; a reference (`&str`) cannot outlive the request: take `String` or `Bytes`",
     note = "an argument whose name matches a `<name>` segment of the route path is a path parameter instead",
-    note = "`Option<E>` is an extractor when `E` says what absent means for it (`waypost::OptionalFromRequestParts` or `waypost::OptionalFromRequest`); `Result<E, E::Rejection>` works for any extractor",
-    note = "`State<T>` is an extractor when `T: Clone`: app state is cloned for each request, so wrap a `Mutex` (or other state that is not `Clone`) in `Arc`: `State<Arc<Mutex<T>>>`"
+    note = "`Option<E>` is an extractor when `E` says what absent means for it (`waypost::OptionalFromRequestParts` or `waypost::OptionalFromRequest`); `Result<E, E::Rejection>` works for any extractor"
 )]
 pub trait HandlerArg<M>: Sized + Send {
     #[doc(hidden)]
@@ -124,6 +127,7 @@ impl BodyUse<NoBody> for ViaBody {
 /// Not an `async fn`: its bounds are then checked once, at the call, and a
 /// type that is not an extractor is reported once, at its argument.
 pub fn extract<'a, T, M, B>(
+    _: PhantomData<T>,
     parts: &'a mut RequestParts,
     body: B,
 ) -> impl Future<Output = Result<(T, <M as BodyUse<B>>::Rest), Response>> + Send + 'a
@@ -138,13 +142,16 @@ where
 }
 
 /// Records what a handler argument needs (state, extensions).
-pub fn require_arg<T: HandlerArg<M>, M>(needs: &mut StateNeeds) {
+pub fn require_arg<T: HandlerArg<M>, M>(_: PhantomData<T>, needs: &mut StateNeeds) {
     T::required(needs)
 }
 
 /// [`require_arg`] for a route whose methods carry no body (GET, HEAD,
 /// OPTIONS, TRACE): the argument must not read one.
-pub fn require_head_arg<T: HandlerArg<M>, M: HeadOnlyArg>(needs: &mut StateNeeds) {
+pub fn require_head_arg<T: HandlerArg<M>, M: HeadOnlyArg>(
+    _: PhantomData<T>,
+    needs: &mut StateNeeds,
+) {
     T::required(needs)
 }
 
@@ -209,6 +216,7 @@ impl HeadOnly for ViaParts {}
 
 /// Runs one middleware extractor; the error is its rejection as a response.
 pub fn middleware_arg<'a, T, M>(
+    _: PhantomData<T>,
     parts: &'a mut RequestParts,
 ) -> impl Future<Output = Result<T, Response>> + Send + 'a
 where
@@ -219,7 +227,7 @@ where
 }
 
 /// Records what a middleware argument needs.
-pub fn require_middleware_arg<T: MiddlewareArg<M>, M>(needs: &mut StateNeeds) {
+pub fn require_middleware_arg<T: MiddlewareArg<M>, M>(_: PhantomData<T>, needs: &mut StateNeeds) {
     T::required(needs)
 }
 

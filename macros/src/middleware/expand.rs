@@ -33,7 +33,7 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
     let extract = extractors.iter().zip(&vars).map(|(arg, var)| {
         let ty = &arg.ty;
         let call = quote_spanned! {ty.span()=>
-            ::waypost::__private::middleware_arg::<#ty, _>(#request.parts_mut()).await
+            ::waypost::__private::middleware_arg(::waypost::__private::Type::<#ty>, #request.parts_mut()).await
         };
         quote! {
             let #var = match #call {
@@ -44,7 +44,7 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
     });
     let required = extractors.iter().map(|arg| {
         let ty = &arg.ty;
-        quote_spanned!(ty.span()=> ::waypost::__private::require_middleware_arg::<#ty, _>(#needs);)
+        quote_spanned!(ty.span()=> ::waypost::__private::require_middleware_arg(::waypost::__private::Type::<#ty>, #needs);)
     });
     let provides = attr
         .provides

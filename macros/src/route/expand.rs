@@ -121,7 +121,7 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
             }
             None => {
                 let extract = quote_spanned! {ty.span()=>
-                    ::waypost::__private::extract::<#ty, _, _>(#request.parts_mut(), #body).await
+                    ::waypost::__private::extract(::waypost::__private::Type::<#ty>, #request.parts_mut(), #body).await
                 };
                 extractors.push(quote! {
                     let (#var, #body) = match #extract {
@@ -208,7 +208,7 @@ fn required_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     };
     let calls = types
         .iter()
-        .map(|ty| quote_spanned!(ty.span()=> ::waypost::__private::#require::<#ty, _>(#needs);));
+        .map(|ty| quote_spanned!(ty.span()=> ::waypost::__private::#require(::waypost::__private::Type::<#ty>, #needs);));
     quote! {
         .required(|#needs: &mut ::waypost::__private::StateNeeds| {
             #(#calls)*
