@@ -15,6 +15,8 @@
 //! }
 //! ```
 
+// Every example, the README's quick start included, compiles without a warning.
+#![doc(test(attr(deny(warnings))))]
 pub use waypost_macros::{delete, get, head, middleware, options, patch, post, put, route, routes};
 pub use waypost_runtime::*;
 

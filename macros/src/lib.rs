@@ -4,6 +4,8 @@
 //! `waypost::routes![…]`. Each attribute runs parse → validate → expand and
 //! reports every mistake at once, each at its span.
 
+#![doc(test(attr(deny(warnings))))]
+
 mod diagnostics;
 mod middleware;
 mod path;
