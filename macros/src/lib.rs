@@ -134,7 +134,19 @@ pub fn middleware(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Gathers handlers into a `&'static [Route]` table, checked at compile time:
-/// two handlers with the same method and path shape do not compile.
+/// two routes that conflict do not compile, and the error names both.
+///
+/// Two routes conflict when they share a method and their paths differ only
+/// in parameter names (`/users/<id>`, `/users/<name>`), or, whatever their
+/// methods, when one has a parameter where the other has a catch-all after
+/// the same segments (`/files/<name>`, `/files/<rest..>`). A literal segment
+/// beside a parameter is no conflict: the literal wins (`/users/me` before
+/// `/users/<id>`). `App::build` applies the same rule across tables and prefixes.
+///
+/// Handlers are named as functions: a bare name (declared here or imported
+/// with `use`), or a path (`users::get_user`). A handler that shares its name
+/// with a module, type or import in the same module is listed by path,
+/// `routes![self::users]`: the bare name there means the module.
 ///
 /// ```
 /// use waypost::{get, routes, App};
