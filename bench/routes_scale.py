@@ -4,8 +4,11 @@ with and without one `routes![]` that lists them all.
 
     python3 bench/routes_scale.py                 # N = 100, 1000, 2000
     python3 bench/routes_scale.py --n 300 --runs 3
+    python3 bench/routes_scale.py --shared-prefix   # /api/<id>/r{i}: one long run of equal prefixes
 
-Each handler is `#[get("/r{i}/items/<id>/sub{i % 7}")] async fn h{i}(id: u64)`.
+Each handler is `#[get("/r{i}/items/<id>/sub{i % 7}")] async fn h{i}(id: u64)`
+(with `--shared-prefix`, `/api/<id>/r{i}`: every route has a parameter after
+the same segments, the case where hashes meet most).
 The crates depend on this checkout's waypost by path and share one target
 directory, so dependencies are checked once; each figure is the median of
 `--runs` checks after touching the crate's source, with incremental
@@ -26,10 +29,11 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 
-def source(n, with_routes):
+def source(n, with_routes, shared_prefix=False):
     lines = ["#![allow(dead_code)]", ""]
     for i in range(n):
-        lines.append(f'#[waypost::get("/r{i}/items/<id>/sub{i % 7}")]')
+        path = f"/api/<id>/r{i}" if shared_prefix else f"/r{i}/items/<id>/sub{i % 7}"
+        lines.append(f'#[waypost::get("{path}")]')
         lines.append(f"async fn h{i}(id: u64) -> String {{ id.to_string() }}")
     lines.append("")
     lines.append("fn main() {")
@@ -65,6 +69,7 @@ def main():
     parser.add_argument("--n", type=int, action="append", help="handler counts (default 100, 1000, 2000)")
     parser.add_argument("--runs", type=int, default=3, help="checks per figure; the median is reported")
     parser.add_argument("--workdir", default=str(BENCH / "target" / "routes-scale"))
+    parser.add_argument("--shared-prefix", action="store_true", help="paths /api/<id>/r{i} instead")
     options = parser.parse_args()
     counts = options.n or [100, 1000, 2000]
     workdir = Path(options.workdir)
@@ -76,7 +81,8 @@ def main():
     for n in counts:
         seconds = {}
         for with_routes in (False, True):
-            crate = write_crate(workdir, f"scale_{n}_{'routes' if with_routes else 'plain'}", source(n, with_routes))
+            name = f"scale_{n}_{'routes' if with_routes else 'plain'}{'_shared' if options.shared_prefix else ''}"
+            crate = write_crate(workdir, name, source(n, with_routes, options.shared_prefix))
             seconds[with_routes] = statistics.median(check(crate, target) for _ in range(options.runs))
         print(f"| {n} | {seconds[False]:.2f} s | {seconds[True]:.2f} s | {seconds[True] - seconds[False]:+.2f} s |", flush=True)
 

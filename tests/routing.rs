@@ -418,6 +418,7 @@ mod normal_form {
         App::new()
             .wrap(guard)
             .mount("/", routes![cafe, braces, admin, super::me, super::user])
+            .mount("/menü", routes![super::create])
     }
 
     pub fn client() -> TestClient {
@@ -441,6 +442,9 @@ async fn literal_segments_and_request_paths_meet_in_one_normal_form() {
     assert_eq!(client.get("/users/%34%32").send().await.text(), "user 42");
     // An encoded `/` stays inside its segment.
     assert_problem(&client.get("/users/4%2F2").send().await, 400);
+    // Mount prefixes are in the same form.
+    let created = client.post("/men%C3%BC/users").send().await;
+    assert_eq!(created.text(), "created");
 }
 
 #[tokio::test]
@@ -449,6 +453,14 @@ async fn middleware_sees_the_path_the_router_routes() {
     for path in ["/admin", "/%61dmin", "/adm%69n", "/%61%64%6D%69%6E"] {
         assert_problem(&client.get(path).send().await, 403);
     }
+    // A stray `%` is encoded, so nothing is decoded twice: `/%%36%31dmin` is
+    // `/%2561dmin`, not a way around the guard to `/admin`.
+    let response = client.get("/%%36%31dmin").send().await;
+    assert_problem(&response, 404);
+    // And a parameter decodes it once.
+    let response = client.get("/users/%%34%32").send().await;
+    let body = assert_problem(&response, 400);
+    assert_eq!(body["value"], "%42", "{body}");
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ pub(crate) mod __waypost_route_put_item {
 }
 #[doc(hidden)]
 #[allow(unused_imports)]
-use __waypost_route_put_item::*;
+pub(crate) use __waypost_route_put_item::*;
 impl __waypost_route_put_item::put_item {
     #[doc(hidden)]
     pub const ROUTE: ::waypost::__private::Route = ::waypost::__private::Route::new(

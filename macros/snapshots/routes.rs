@@ -7,7 +7,7 @@ fn table() -> &'static [::waypost::__private::Route] {
             },
             {
                 let _ = users::get_user;
-                users::__waypost_route_get_user::get_user::ROUTE
+                users::get_user::ROUTE
             },
         ];
         const CANDIDATES: [::waypost::__private::Candidate; ::waypost::__private::candidate_count(

@@ -144,9 +144,11 @@ pub fn middleware(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `/users/<id>`). `App::build` applies the same rule across tables and prefixes.
 ///
 /// Handlers are named as functions: a bare name (declared here or imported
-/// with `use`), or a path (`users::get_user`). A handler that shares its name
-/// with a module, type or import in the same module is listed by path,
-/// `routes![self::users]`: the bare name there means the module.
+/// with `use`), or a path (`users::get_user`, a re-export included). A handler
+/// that shares its name with a module, type or import in its own module is
+/// listed there as `routes![self::users]` (the bare name means the module);
+/// so is one whose bare name is ambiguous, like a handler declared in a module
+/// that also glob-imports a handler of the same name with `use super::*`.
 ///
 /// ```
 /// use waypost::{get, routes, App};

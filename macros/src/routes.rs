@@ -49,24 +49,25 @@ pub(crate) fn expand_routes(input: TokenStream) -> TokenStream {
     }
 }
 
-/// `{ let _ = users::get_user; users::__waypost_route_get_user::get_user::ROUTE }`.
+/// `{ let _ = users::get_user; users::get_user::ROUTE }`.
 ///
 /// The function is named first, so that a private or missing handler is
-/// reported as the function it is. A path with a module reaches the route
-/// through the hidden module, which no user item can shadow; a bare name
-/// (local, or imported with `use`) through the glob-imported type of the
-/// handler's name.
+/// reported as the function it is. The route is reached through the type the
+/// handler's attribute glob-imports under the handler's name: it travels with
+/// the name through `use` and re-exports. `self::name` goes through the
+/// hidden module instead, which nothing shadows: the spelling for a handler
+/// that shares its name with a module, type or import beside it.
 fn descriptor(handler: &Path) -> TokenStream {
     let span = handler.span();
-    let route_type = match handler.segments.len() {
-        0 | 1 => quote_spanned!(span=> #handler),
-        _ => {
-            let mut module = handler.clone();
-            let last = module.segments.pop().expect("a path has a last segment");
-            let name: &Ident = &last.value().ident;
-            let carrier = hidden_module(name);
-            quote_spanned!(span=> #module #carrier::#name)
-        }
+    let through_hidden_module = handler.leading_colon.is_none()
+        && handler.segments.len() == 2
+        && handler.segments[0].ident == "self";
+    let route_type = if through_hidden_module {
+        let name: &Ident = &handler.segments[1].ident;
+        let carrier = hidden_module(name);
+        quote_spanned!(span=> self::#carrier::#name)
+    } else {
+        quote_spanned!(span=> #handler)
     };
     quote_spanned! {span=>
         {

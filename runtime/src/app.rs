@@ -360,7 +360,7 @@ impl App {
             if let Some(path) = path {
                 validate_prefix(path)?;
                 mounts.push(Mount {
-                    prefix: path.clone(),
+                    prefix: crate::group::normal_prefix(path).into_owned(),
                     routes,
                     layers: Vec::new(),
                 });
@@ -546,7 +546,7 @@ impl std::fmt::Display for BuildError {
                      `{method} {first_path}` (handler {first})"
                 )?;
                 if first_path != second_path {
-                    write!(f, " (parameter names do not tell paths apart)")?;
+                    write!(f, " (parameter names and percent-encoding do not tell paths apart)")?;
                 }
                 write!(f, ": change a path or a method, or remove one of the handlers")
             }

@@ -48,10 +48,13 @@ use crate::response::{IntoResponse, Response};
 ///
 /// A [`Problem`] converted with `?` keeps its status and body. `Error` does
 /// not implement `std::error::Error` itself (that would make its blanket
-/// conversion conflict with the identity one, as for `anyhow::Error`).
+/// conversion conflict with the identity one, as for `anyhow::Error`), and
+/// neither does a boxed error ([`BoxError`](crate::BoxError)): convert one with
+/// [`Error::with_cause`]. Its `Display` is what the client reads (status,
+/// title, detail); `Debug` adds the cause, for logs and tests.
 pub struct Error(Box<Inner>);
 
-/// Boxed, so that `Result<T, Error>` is one pointer wider than `T` at most.
+/// Boxed, so that `Error` is one pointer and `Result<T, Error>` stays small.
 struct Inner {
     problem: Problem,
     cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
@@ -168,7 +171,7 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+        fmt::Display::fmt(&self.0.problem, f)
     }
 }
 

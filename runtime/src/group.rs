@@ -104,12 +104,12 @@ impl Group {
         out: &mut Vec<Mount>,
     ) -> Result<(), BuildError> {
         validate_prefix(&self.prefix)?;
-        let prefix = join_prefix(outer_prefix, &self.prefix);
+        let prefix = join_prefix(outer_prefix, &normal_prefix(&self.prefix));
         let layers: Vec<Layer> = outer_layers.iter().chain(&self.layers).cloned().collect();
         for (mount_prefix, routes) in &self.mounts {
             validate_prefix(mount_prefix)?;
             out.push(Mount {
-                prefix: join_prefix(&prefix, mount_prefix),
+                prefix: join_prefix(&prefix, &normal_prefix(mount_prefix)),
                 routes,
                 layers: layers.clone(),
             });
@@ -118,6 +118,15 @@ impl Group {
             group.flatten_into(&prefix, &layers, out)?;
         }
         Ok(())
+    }
+}
+
+/// A prefix in the normal form request paths are routed in (see `path.rs`):
+/// `/café` is served at `/caf%C3%A9`, as clients send it.
+pub(crate) fn normal_prefix(prefix: &str) -> std::borrow::Cow<'_, str> {
+    match crate::path::normalize(prefix) {
+        Some(normal) => normal.into(),
+        None => prefix.into(),
     }
 }
 

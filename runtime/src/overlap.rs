@@ -276,21 +276,34 @@ pub const fn conflicts<const N: usize, const K: usize>(
         }
         // Within a run the kinds come in order: whole shapes, then the shapes
         // before parameters, then before catch-alls. Whole shapes are compared
-        // with each other; parameters with catch-alls.
+        // with each other (a run of them is one shape's routes: a few); the
+        // routes with a parameter after a shared prefix, which may be many,
+        // only with those that have a catch-all there.
+        let mut parameters = start;
+        while parameters < end && candidates[parameters].key & 3 == WHOLE {
+            parameters += 1;
+        }
+        let mut catch_alls = parameters;
+        while catch_alls < end && candidates[catch_alls].key & 3 == BEFORE_PARAMETER {
+            catch_alls += 1;
+        }
         let mut x = start;
-        while x < end {
-            let x_kind = candidates[x].key & 3;
+        while x < parameters {
             let mut y = x + 1;
-            while y < end {
-                let y_kind = candidates[y].key & 3;
-                let compare = (x_kind == WHOLE && y_kind == WHOLE)
-                    || (x_kind == BEFORE_PARAMETER && y_kind == BEFORE_CATCH_ALL);
-                if compare {
-                    record(routes, &mut found, candidates[x].route, candidates[y].route);
-                }
+            while y < parameters {
+                record(routes, &mut found, candidates[x].route, candidates[y].route);
                 y += 1;
             }
             x += 1;
+        }
+        let mut y = catch_alls;
+        while y < end {
+            let mut x = parameters;
+            while x < catch_alls {
+                record(routes, &mut found, candidates[x].route, candidates[y].route);
+                x += 1;
+            }
+            y += 1;
         }
         start = end;
     }
@@ -342,7 +355,7 @@ pub const fn assert_no_conflict<const N: usize>(routes: &[Route], found: &[u32; 
             describe(&mut message, first, shared);
             message.push(", earlier in this `routes![]` list");
             if !str_eq(first.path(), second.path()) {
-                message.push(" (parameter names do not tell paths apart)");
+                message.push(" (parameter names and percent-encoding do not tell paths apart)");
             }
             message.push(": change a path or a method, or remove one of the handlers");
         }

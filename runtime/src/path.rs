@@ -9,31 +9,43 @@
 //!   sub-delimiter, `:`, `@` or `/`) is encoded: a literal `/café` is routed
 //!   as `/caf%C3%A9`, which is what clients send.
 //!
-//! A `%` not followed by two hex digits is left as it is: no declared path
-//! holds one, so such a request is simply not found (or rejected by the
-//! parameter that receives it).
+//! A `%` not followed by two hex digits is encoded itself (`%25`): the normal
+//! form of a normal form is the same path, so no spelling is decoded twice
+//! (`/%%36%31dmin` is `/%2561dmin`, which a parameter decodes once, to
+//! `%61dmin`, never to `admin`).
 //!
 //! The normal form is applied once, where a request enters the app, before
 //! any middleware: what a middleware checks is what the router routes.
 
-/// Puts `uri`'s path in normal form; the query is kept as it is.
+/// Puts `uri`'s path in normal form; the query is kept as it is. `false`
+/// if the normal form could not be made into a URI (the request is then
+/// refused: routing a path other than the one middleware would check is
+/// exactly what the normal form prevents).
 #[inline]
-pub(crate) fn normalize_uri(uri: &mut http::Uri) {
-    if let Some(path) = normalize(uri.path()) {
-        rewrite(uri, path);
+pub(crate) fn normalize_uri(uri: &mut http::Uri) -> bool {
+    match normalize(uri.path()) {
+        None => true,
+        Some(path) => rewrite(uri, path),
     }
 }
 
 #[cold]
-fn rewrite(uri: &mut http::Uri, path: String) {
+fn rewrite(uri: &mut http::Uri, path: String) -> bool {
     let path_and_query = match uri.query() {
         Some(query) => format!("{path}?{query}"),
         None => path,
     };
     let mut parts = uri.clone().into_parts();
-    parts.path_and_query = http::uri::PathAndQuery::try_from(path_and_query).ok();
-    if let Ok(normal) = http::Uri::from_parts(parts) {
-        *uri = normal;
+    let Ok(path_and_query) = http::uri::PathAndQuery::try_from(path_and_query) else {
+        return false;
+    };
+    parts.path_and_query = Some(path_and_query);
+    match http::Uri::from_parts(parts) {
+        Ok(normal) => {
+            *uri = normal;
+            true
+        }
+        Err(_) => false,
     }
 }
 
@@ -120,7 +132,8 @@ fn normalize_slow(path: &str) -> Option<String> {
                     i += 3;
                 }
                 _ => {
-                    out.push('%');
+                    out.push_str("%25");
+                    changed = true;
                     i += 1;
                 }
             }
@@ -165,7 +178,7 @@ mod tests {
             "/a-b_c.d~e/f:g@h/!$&'()*+,;=",
             "/caf%C3%A9",
             "/a%2Fb",
-            "/x%zz",
+            "/x%25zz",
         ] {
             assert_eq!(normalize(path), None, "{path}");
         }
@@ -187,8 +200,20 @@ mod tests {
     }
 
     #[test]
-    fn a_stray_percent_stays() {
-        assert_eq!(normalize("/a%4").as_deref(), None);
-        assert_eq!(normalize("/a%zz/m%65").as_deref(), Some("/a%zz/me"));
+    fn a_stray_percent_is_encoded_so_that_nothing_is_decoded_twice() {
+        assert_eq!(normalize("/a%4").as_deref(), Some("/a%254"));
+        assert_eq!(normalize("/a%zz/m%65").as_deref(), Some("/a%25zz/me"));
+        assert_eq!(normalize("/%%36%31dmin").as_deref(), Some("/%2561dmin"));
+        // The normal form is a fixed point.
+        for path in [
+            "/%%36%31dmin",
+            "/caf%c3%a9",
+            "/a{b}%",
+            "/%25%2541",
+            "/m%65/%7e",
+        ] {
+            let once = normalize(path).unwrap_or_else(|| path.to_owned());
+            assert_eq!(normalize(&once), None, "{path} -> {once}");
+        }
     }
 }

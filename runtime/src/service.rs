@@ -12,8 +12,9 @@ use tracing::Span;
 
 use crate::app::{AppHandle, APP_CHAIN};
 use crate::middleware::{poll_caught, start_caught, Next, NextFuture, PanicContext};
+use crate::problem::Problem;
 use crate::request::Request;
-use crate::response::Response;
+use crate::response::{IntoResponse, Response};
 use crate::route::Route;
 use crate::router::{Resolution, RouteInfo};
 use crate::Body;
@@ -64,7 +65,18 @@ impl AppService {
         Body: From<B>,
     {
         // Before any middleware, so that what a middleware checks is what the router routes.
-        crate::path::normalize_uri(request.uri_mut());
+        if !crate::path::normalize_uri(request.uri_mut()) {
+            return ResponseFuture {
+                future: NextFuture::ready(
+                    Problem::new(http::StatusCode::BAD_REQUEST)
+                        .with_detail("the request path cannot be put in normal form")
+                        .into_response(),
+                ),
+                catch: None,
+                span: None,
+                head: false,
+            };
+        }
         let span = tracing::info_span!(
             "request",
             method = %request.method(),

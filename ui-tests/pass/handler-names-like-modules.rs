@@ -28,6 +28,8 @@ async fn status() -> &'static str {
 }
 
 mod api {
+    pub struct User;
+
     pub mod users {
         #[waypost::get("/api/users/<id>")]
         pub async fn get_user(id: u64) -> String {
@@ -40,6 +42,29 @@ mod api {
         #[waypost::get("/api/users")]
         pub async fn list() -> &'static str {
             "all"
+        }
+
+        /// Beside its module namesake, the handler is listed as `self::list`.
+        pub fn routes() -> &'static [waypost::Route] {
+            waypost::routes![self::list]
+        }
+    }
+
+    /// A named re-export carries the route with the handler.
+    pub use self::users::get_user as fetch_user;
+
+    pub mod admin {
+        use super::*;
+
+        /// Named like a handler the glob import above brings in: listed by `self::`.
+        #[waypost::get("/admin/users")]
+        pub async fn list() -> &'static str {
+            let _ = User;
+            "admin"
+        }
+
+        pub fn routes() -> &'static [waypost::Route] {
+            waypost::routes![self::list]
         }
     }
 }
@@ -76,14 +101,16 @@ fn main() {
                 // handler is named by path: a bare name is the module.
                 self::users,
                 self::time,
-                crate::status,
+                self::status,
                 api::users::get_user,
-                api::users::list,
                 nested
             ],
         )
+        .mount("/", api::users::routes())
+        .mount("/", api::admin::routes())
+        .mount("/v2", waypost::routes![api::fetch_user])
         .mount("/again", imported::routes());
     let app = app.build().expect("the routes build");
     let paths: Vec<String> = app.routes().iter().map(|route| route.path.clone()).collect();
-    assert_eq!(paths.len(), 9, "{paths:?} (the seven, and the two health probes)");
+    assert_eq!(paths.len(), 11, "{paths:?} (the nine, and the two health probes)");
 }

@@ -30,12 +30,11 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
     };
 
     let carrier = hidden_module(ident);
-    // The module is reachable wherever the crate names the handler by path
-    // (a private handler named from elsewhere is reported as the private
-    // function it is, not as a private module); public for a public handler,
-    // which other crates may mount.
-    let vis = &function.vis;
-    let carrier_vis = match vis {
+    // The type is reachable wherever the crate names the handler (a private
+    // handler named from elsewhere is reported as the private function it
+    // is, not as a private type); public for a public handler, which other
+    // crates may mount.
+    let carrier_vis = match &function.vis {
         syn::Visibility::Public(_) => quote!(pub),
         _ => quote!(pub(crate)),
     };
@@ -52,7 +51,7 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
         }
         #[doc(hidden)]
         #[allow(unused_imports)]
-        #vis use #carrier::*;
+        #carrier_vis use #carrier::*;
 
         impl #carrier::#ident {
             // One body for everything that names the argument types, so that
