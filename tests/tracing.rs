@@ -261,4 +261,12 @@ fn a_handler_error_is_a_500_whose_cause_chain_is_logged_not_sent() {
         "the whole chain: {logged}"
     );
     assert!(logged.contains("status=500"), "{logged}");
+    for field in [
+        "method=GET",
+        "path=\"/profiles/9\"",
+        "tracing::profile",
+        "tracing.rs:",
+    ] {
+        assert!(logged.contains(field), "{field} missing from {logged}");
+    }
 }

@@ -14,7 +14,7 @@ use crate::response::{IntoResponse, Response};
 /// By default it answers `500 Internal Server Error` as problem+json whose
 /// body says nothing of the cause (a database error's text is not for
 /// clients); the cause and its chain of sources are logged instead, at
-/// `ERROR`, inside the request's span (method, path, request id). A status
+/// `ERROR`, with the request's method, path and route (as a panic is). A status
 /// and a message for the client are set where the error is known:
 ///
 /// ```
@@ -131,16 +131,43 @@ where
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let Inner { problem, cause } = *self.0;
+        let status = problem.status();
+        let mut response = problem.into_response();
         if let Some(cause) = &cause {
-            let chain = Chain(cause.as_ref());
-            let status = problem.status().as_u16();
-            if problem.status().is_server_error() {
-                tracing::error!(status, cause = %chain, "handler failed");
-            } else {
-                tracing::debug!(status, cause = %chain, "handler refused the request");
-            }
+            // Logged where the response leaves the app (`service.rs`), which
+            // knows the request's method, path and route.
+            response.extensions_mut().insert(ErrorReport {
+                status,
+                chain: Chain(cause.as_ref()).to_string().into(),
+            });
         }
-        problem.into_response()
+        response
+    }
+}
+
+/// What a handler's [`Error`] leaves on its response for the log: its status
+/// and its cause with the chain of sources.
+#[derive(Clone)]
+pub(crate) struct ErrorReport {
+    status: StatusCode,
+    chain: std::sync::Arc<str>,
+}
+
+impl ErrorReport {
+    /// At `ERROR` for a 5xx, `DEBUG` otherwise; with the method, path and route when known.
+    pub(crate) fn log(&self, request: Option<(&http::Method, &str, &str)>) {
+        let status = self.status.as_u16();
+        let cause = &*self.chain;
+        match (self.status.is_server_error(), request) {
+            (true, Some((method, path, route))) => {
+                tracing::error!(%method, path, route, status, cause, "handler failed")
+            }
+            (true, None) => tracing::error!(status, cause, "handler failed"),
+            (false, Some((method, path, route))) => {
+                tracing::debug!(%method, path, route, status, cause, "handler refused the request")
+            }
+            (false, None) => tracing::debug!(status, cause, "handler refused the request"),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use http_body::Body as _;
 use tracing::Span;
 
 use crate::app::{AppHandle, APP_CHAIN};
+use crate::error::ErrorReport;
 use crate::middleware::{poll_caught, start_caught, Next, NextFuture, PanicContext};
 use crate::problem::Problem;
 use crate::request::Request;
@@ -181,15 +182,29 @@ impl Future for ResponseFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.get_mut();
         let _entered = this.span.as_ref().map(Span::enter);
-        let poll = match &this.catch {
+        let mut poll = match &this.catch {
             Some(context) => poll_caught(&mut this.future, context, cx),
             None => Pin::new(&mut this.future).poll(cx),
         };
+        if let Poll::Ready(response) = &mut poll {
+            // A handler's `waypost::Error` is logged here, where the route is known.
+            if let Some(report) = response.extensions_mut().remove::<ErrorReport>() {
+                log_error(this.catch.as_ref(), &report);
+            }
+        }
         if this.head {
             poll.map(strip_body)
         } else {
             poll
         }
+    }
+}
+
+#[cold]
+fn log_error(context: Option<&PanicContext>, report: &ErrorReport) {
+    match context {
+        Some(context) => context.log_error(report),
+        None => report.log(None),
     }
 }
 

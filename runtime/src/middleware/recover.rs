@@ -124,6 +124,22 @@ impl PanicContext {
         }
     }
 
+    /// Logs what a handler's [`Error`](crate::Error) left on its response:
+    /// with the method, path and route when they were kept.
+    pub(crate) fn log_error(&self, report: &crate::error::ErrorReport) {
+        match &self.request {
+            Some(request) => {
+                let (method, uri, app) = &**request;
+                let route = match app.router.resolve(method, uri.path()) {
+                    Resolution::Route { endpoint, .. } => endpoint.route.describe(),
+                    _ => "(no route)".to_owned(),
+                };
+                report.log(Some((method, uri.path(), &route)));
+            }
+            None => report.log(None),
+        }
+    }
+
     pub(crate) fn answer(&self, panic: Box<dyn std::any::Any + Send>) -> Response {
         let message = panic
             .downcast_ref::<&str>()
