@@ -67,6 +67,65 @@ impl Body {
     }
 }
 
+impl Body {
+    /// A body from a stream of byte chunks, sent as they come (chunked in
+    /// HTTP/1.1). The stream is polled only when the connection can take more,
+    /// so a slow client slows the stream down instead of making the server
+    /// buffer it; it is dropped when the client goes away. Only `Send` is
+    /// asked of it.
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use waypost::{get, Body};
+    ///
+    /// #[get("/count")]
+    /// async fn count() -> Body {
+    ///     let numbers = futures_util::stream::iter(1..=3)
+    ///         .map(|n| Ok::<_, std::io::Error>(format!("{n}\n")));
+    ///     Body::from_byte_stream(numbers)
+    /// }
+    /// # let _ = waypost::routes![count];
+    /// ```
+    pub fn from_byte_stream<S, B, E>(stream: S) -> Self
+    where
+        S: futures_core::Stream<Item = Result<B, E>> + Send + 'static,
+        B: Into<Bytes>,
+        E: Into<BoxError>,
+    {
+        Body::from_stream(ByteStream { stream })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A stream of byte chunks as an `http_body::Body` of data frames.
+    struct ByteStream<S> {
+        #[pin]
+        stream: S,
+    }
+}
+
+impl<S, B, E> http_body::Body for ByteStream<S>
+where
+    S: futures_core::Stream<Item = Result<B, E>>,
+    B: Into<Bytes>,
+    E: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.project().stream.poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(Frame::data(chunk.into())))),
+            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 impl Default for Body {
     fn default() -> Self {
         Body::empty()

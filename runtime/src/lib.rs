@@ -45,7 +45,10 @@ pub use health::{
 pub use middleware::{Middleware, Next, NextFuture};
 pub use problem::{Problem, PROBLEM_JSON};
 pub use request::{Request, RequestParts};
-pub use response::{Html, IntoResponse, IntoResponseHeaders, InvalidHeader, Redirect, Response};
+pub use response::{
+    Event, Html, IntoResponse, IntoResponseHeaders, InvalidHeader, KeepAlive, Redirect, Response,
+    Sse,
+};
 pub use route::{HandlerFuture, MethodSet, Route};
 pub use router::RouteInfo;
 pub use server::{

@@ -13,6 +13,7 @@
 
 mod html;
 mod redirect;
+mod sse;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -23,6 +24,7 @@ use crate::Body;
 
 pub use html::Html;
 pub use redirect::Redirect;
+pub use sse::{Event, KeepAlive, Sse};
 
 /// The response type every handler's return value becomes.
 pub type Response = http::Response<Body>;
