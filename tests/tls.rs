@@ -24,6 +24,12 @@ async fn index() -> &'static str {
     "hello over tls"
 }
 
+/// Sets a cookie with no `Secure` of its own: over TLS it gets one.
+#[get("/cookie")]
+async fn cookie(jar: waypost::CookieJar) -> (waypost::CookieJar, &'static str) {
+    (jar.add(waypost::Cookie::new("session", "1")), "set")
+}
+
 /// A self-signed certificate for `localhost` and 127.0.0.1, as PEM files in
 /// a directory of this test's own.
 struct Certificate {
@@ -77,7 +83,7 @@ async fn start(configure: impl FnOnce(Server) -> Server) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     let server = configure(
         App::new()
-            .mount("/", routes![index])
+            .mount("/", routes![index, cookie])
             .serve_listener(listener),
     );
     tokio::spawn(server.into_future());
@@ -124,6 +130,40 @@ async fn http1_over_tls() {
         let body = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(body, "hello over tls");
     }
+}
+
+#[tokio::test]
+async fn cookies_set_over_tls_are_secure() {
+    let cert = Certificate::generate("cookie");
+    let addr = start(|server| server.tls(cert.config())).await;
+    let (stream, _) = handshake(&cert, addr, &[b"http/1.1"]).await;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let request = http::Request::get("/cookie")
+        .header("host", "localhost")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let response = tokio::time::timeout(STEP, sender.send_request(request))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        response.headers()["set-cookie"],
+        "session=1; HttpOnly; SameSite=Lax; Secure; Path=/"
+    );
+    // The same app over plain TCP sets it without `Secure` (tests/cookies.rs checks the rest).
+    let plain = start(|server| server).await;
+    let mut connection = Connection::open(plain).await;
+    connection
+        .send(b"GET /cookie HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let response = connection.read_response(false).await;
+    assert_eq!(
+        response.header("set-cookie"),
+        Some("session=1; HttpOnly; SameSite=Lax; Path=/")
+    );
 }
 
 #[tokio::test]

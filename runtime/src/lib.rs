@@ -8,6 +8,8 @@
 
 mod app;
 mod body;
+#[cfg(feature = "cookies")]
+mod cookies;
 mod error;
 mod extract;
 mod group;
@@ -30,6 +32,8 @@ pub mod __private;
 
 pub use app::{App, BuildError, DEFAULT_BODY_LIMIT};
 pub use body::{Body, BoxError};
+#[cfg(feature = "cookies")]
+pub use cookies::{Cookie, CookieJar, CookieKey, PrivateCookieJar, SignedCookieJar};
 pub use error::{Error, ResultExt};
 pub use extract::{
     AuthRejection, BasicAuth, Bearer, BodyRejection, Extension, ExtensionRejection, Form,

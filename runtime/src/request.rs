@@ -49,7 +49,15 @@ pub struct RequestParts {
     app: AppHandle,
     routed: Option<Routed>,
     body_limit: usize,
-    peer: Option<SocketAddr>,
+    peer: Peer,
+}
+
+/// Where a request came from: the client's address (none through the test
+/// client) and whether the connection is this server's TLS.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Peer {
+    pub(crate) addr: Option<SocketAddr>,
+    pub(crate) tls: bool,
 }
 
 /// What routing found: the route, and the path node that knows where its
@@ -74,11 +82,7 @@ impl Routed {
 
 impl Request {
     #[inline]
-    pub(crate) fn new<B>(
-        request: http::Request<B>,
-        app: AppHandle,
-        peer: Option<SocketAddr>,
-    ) -> Self
+    pub(crate) fn new<B>(request: http::Request<B>, app: AppHandle, peer: Peer) -> Self
     where
         Body: From<B>,
     {
@@ -187,7 +191,13 @@ impl Request {
     /// The address of the client's end of the connection (a proxy's, behind
     /// one); `None` for requests that did not come over TCP (the test client).
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.0.parts.peer
+        self.0.parts.peer.addr
+    }
+
+    /// Whether the request came over this server's TLS ([`Server::tls`](crate::Server::tls)).
+    /// Behind a proxy that ends TLS itself, this is `false`.
+    pub fn is_tls(&self) -> bool {
+        self.0.parts.peer.tls
     }
 
     /// The largest body, in bytes, that body extractors accept for this request.
@@ -244,7 +254,7 @@ pub(crate) struct RequestContext {
     app: AppHandle,
     routed: Option<Routed>,
     body_limit: usize,
-    peer: Option<SocketAddr>,
+    peer: Peer,
 }
 
 impl RequestContext {
@@ -285,7 +295,13 @@ impl RequestParts {
 
     /// The address of the client's end of the connection, if it came over TCP.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.peer
+        self.peer.addr
+    }
+
+    /// Whether the request came over this server's TLS ([`Server::tls`](crate::Server::tls)).
+    /// Behind a proxy that ends TLS itself, this is `false`.
+    pub fn is_tls(&self) -> bool {
+        self.peer.tls
     }
 
     /// App state of type `T`, if it was set with `App::state`.

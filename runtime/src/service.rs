@@ -14,7 +14,7 @@ use crate::app::{AppHandle, APP_CHAIN};
 use crate::error::ErrorReport;
 use crate::middleware::{poll_caught, start_caught, Next, NextFuture, PanicContext};
 use crate::problem::Problem;
-use crate::request::Request;
+use crate::request::{Peer, Request};
 use crate::response::{IntoResponse, Response};
 use crate::route::Route;
 use crate::router::{Resolution, RouteInfo};
@@ -27,8 +27,9 @@ use crate::Body;
 /// connection, not per request.
 pub struct AppService {
     app: AppHandle,
-    /// The client's address, for the service a connection's requests go through.
-    peer: Option<SocketAddr>,
+    /// The client's address and whether the connection is TLS, for the
+    /// service a connection's requests go through.
+    peer: Peer,
 }
 
 impl Clone for AppService {
@@ -42,15 +43,27 @@ impl Clone for AppService {
 
 impl AppService {
     pub(crate) fn new(app: AppHandle) -> Self {
-        AppService { app, peer: None }
+        AppService {
+            app,
+            peer: Peer::default(),
+        }
     }
 
     /// A clone for one connection from `peer`: its requests report that address.
     pub fn for_peer(&self, peer: SocketAddr) -> AppService {
         AppService {
             app: self.app.for_connection(),
-            peer: Some(peer),
+            peer: Peer {
+                addr: Some(peer),
+                tls: false,
+            },
         }
+    }
+
+    /// Marks the connection's requests as having come over TLS.
+    pub(crate) fn over_tls(mut self, tls: bool) -> AppService {
+        self.peer.tls = tls;
+        self
     }
 
     /// Answers one request.

@@ -105,7 +105,7 @@ pub trait IntoResponseHeaders {
 
 /// A response header name or value that is not valid HTTP.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidHeader(String);
+pub struct InvalidHeader(pub(crate) String);
 
 impl IntoResponse for InvalidHeader {
     fn into_response(self) -> Response {

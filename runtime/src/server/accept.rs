@@ -114,7 +114,7 @@ pub(crate) async fn serve(
             builder: builder.clone(),
             settings: settings.clone(),
             service: ConnService {
-                app: service.for_peer(peer),
+                app: service.for_peer(peer).over_tls(settings.serves_tls()),
                 state,
             },
         };

@@ -59,6 +59,16 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Whether connections are served over TLS.
+    pub(crate) fn serves_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+}
+
 /// Below the process's descriptor limit, so that a flood of idle connections
 /// makes the server wait to accept rather than fail with "too many open files".
 fn default_max_connections() -> usize {
