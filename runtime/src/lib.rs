@@ -26,6 +26,8 @@ mod router;
 mod server;
 mod service;
 mod test_client;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 #[doc(hidden)]
 pub mod __private;

@@ -72,11 +72,39 @@ pub(crate) fn check(
         }
     }
 
+    check_upgrade_method(handler, &methods, diagnostics);
+
     Some(Checked {
         pattern,
         param_of_arg,
         methods,
     })
+}
+
+/// A `WebSocketUpgrade` argument on a route that answers anything but GET:
+/// an upgrade is a GET request, so the route could never upgrade. Found by
+/// the type's name (an alias escapes it; the extractor then answers 405).
+fn check_upgrade_method(handler: &Handler, methods: &[String], diagnostics: &mut Diagnostics) {
+    if methods.iter().all(|method| method == "GET") {
+        return;
+    }
+    for arg in &handler.args {
+        let syn::Type::Path(path) = &arg.ty else {
+            continue;
+        };
+        let Some(last) = path.path.segments.last() else {
+            continue;
+        };
+        if last.ident == "WebSocketUpgrade" {
+            diagnostics.error(
+                last.ident.span(),
+                format!(
+                    "a WebSocket upgrade is a GET request, and this route answers {}: declare it with `#[get(..)]`",
+                    methods.join(", ")
+                ),
+            );
+        }
+    }
 }
 
 /// Whether an argument name is probably a misspelling of a parameter name:
