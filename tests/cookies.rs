@@ -38,6 +38,24 @@ async fn private_get(jar: PrivateCookieJar) -> String {
     }
 }
 
+#[get("/signed/set")]
+async fn signed_set(jar: SignedCookieJar) -> (SignedCookieJar, &'static str) {
+    (jar.add(Cookie::new("nickname", "admin")), "set")
+}
+
+#[get("/signed/role")]
+async fn signed_role(jar: SignedCookieJar) -> String {
+    match jar.get("role") {
+        Some(cookie) => cookie.value().to_owned(),
+        None => "absent".to_owned(),
+    }
+}
+
+#[get("/forget")]
+async fn forget(jar: CookieJar) -> (CookieJar, &'static str) {
+    (jar.remove(Cookie::from("__Host-session")), "forgotten")
+}
+
 #[get("/signed/get")]
 async fn signed_get(jar: SignedCookieJar) -> String {
     match jar.get("user") {
@@ -49,7 +67,16 @@ async fn signed_get(jar: SignedCookieJar) -> String {
 fn app(key: CookieKey) -> App {
     App::new().state(key).mount(
         "/",
-        routes![login, logout, private_set, private_get, signed_get],
+        routes![
+            login,
+            logout,
+            private_set,
+            private_get,
+            signed_set,
+            signed_role,
+            signed_get,
+            forget
+        ],
     )
 }
 
@@ -127,10 +154,12 @@ async fn private_and_signed_cookies_read_tampered_or_foreign_ones_as_absent() {
     let response = get(&mut connection, "/private/get", Some(&sent)).await;
     assert_eq!(String::from_utf8_lossy(&response.body), "ada lovelace");
 
-    // One byte changed.
+    // One character of the encrypted value changed, to another base64 letter,
+    // so that the cookie still parses and reaches the decryption.
     let mut tampered = sent.clone().into_bytes();
-    let last = tampered.len() - 2;
-    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let middle = sent.find('=').unwrap() + (sent.len() - sent.find('=').unwrap()) / 2;
+    assert!(tampered[middle].is_ascii_alphanumeric(), "{sent}");
+    tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
     let response = get(&mut connection, "/private/get", Some(&tampered)).await;
     assert_eq!(String::from_utf8_lossy(&response.body), "absent");
@@ -145,6 +174,26 @@ async fn private_and_signed_cookies_read_tampered_or_foreign_ones_as_absent() {
     // A plain cookie of that name is not signed: absent too.
     let response = get(&mut connection, "/signed/get", Some("user=ada")).await;
     assert_eq!(String::from_utf8_lossy(&response.body), "absent");
+
+    // A signed value moved to another name does not verify there.
+    let signed = pair(&set_cookies(&get(&mut connection, "/signed/set", None).await)[0]);
+    assert!(signed.starts_with("nickname="), "{signed}");
+    let moved = signed.replacen("nickname=", "role=", 1);
+    let response = get(&mut connection, "/signed/role", Some(&moved)).await;
+    assert_eq!(String::from_utf8_lossy(&response.body), "absent");
+}
+
+#[tokio::test]
+async fn removing_a_cookie_the_request_lacks_still_deletes_it() {
+    let addr = common::spawn(app(CookieKey::generate())).await;
+    let mut connection = Connection::open(addr).await;
+    let response = get(&mut connection, "/forget", None).await;
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    assert!(cookies[0].starts_with("__Host-session=;"), "{cookies:?}");
+    assert!(cookies[0].contains("Max-Age=0"), "{cookies:?}");
+    // A `__Host-` cookie is only accepted, its removal included, with `Secure`.
+    assert!(cookies[0].contains("Secure"), "{cookies:?}");
 }
 
 #[test]

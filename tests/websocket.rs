@@ -228,3 +228,45 @@ async fn a_plain_request_to_a_websocket_route_is_told_to_upgrade() {
         .await;
     assert_eq!(connection.read_response(false).await.status, 426);
 }
+
+#[get("/plain")]
+async fn plain() -> &'static str {
+    "plain"
+}
+
+#[tokio::test]
+async fn open_sockets_count_against_the_connection_cap() {
+    use std::future::IntoFuture;
+    let seen = Seen::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = App::new()
+        .state(seen.clone())
+        .mount("/", routes![echo, plain])
+        .serve_listener(listener)
+        .max_connections(2);
+    tokio::spawn(server.into_future());
+
+    let (mut first, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/echo"))
+        .await
+        .expect("first socket");
+    let (_second, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/echo"))
+        .await
+        .expect("second socket");
+    // Both places are taken by open sockets: a third client waits.
+    let mut third = common::Connection::open(addr).await;
+    third.send(b"GET /plain HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    let waiting = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        third.read_response(false),
+    )
+    .await;
+    assert!(waiting.is_err(), "served beyond the cap: {waiting:?}");
+    // One socket closes: the waiting client is served.
+    first.close(None).await.unwrap();
+    while let Some(Ok(_)) = first.next().await {}
+    drop(first);
+    let response = third.read_response(false).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, b"plain");
+}

@@ -71,7 +71,7 @@ impl CookieJar {
     /// path (and domain) must be those it was set with; `/` when unset.
     #[must_use = "the jar removes the cookie when returned with the response"]
     pub fn remove(mut self, cookie: impl Into<Cookie<'static>>) -> Self {
-        self.jar.remove(removal(cookie.into()));
+        remove_from(&mut self.jar, cookie.into());
         self
     }
 
@@ -127,7 +127,20 @@ fn removal(mut cookie: Cookie<'static>) -> Cookie<'static> {
     if cookie.path().is_none() {
         cookie.set_path("/");
     }
+    // Browsers refuse a `Set-Cookie` for these names without `Secure`, the removal included.
+    if cookie.name().starts_with("__Secure-") || cookie.name().starts_with("__Host-") {
+        cookie.set_secure(true);
+    }
     cookie
+}
+
+/// Removes `cookie` from `jar` so that the response deletes it, whether or
+/// not the request carried it (the `cookie` crate writes a removal only for
+/// a cookie it saw in the request).
+fn remove_from(jar: &mut Jar, cookie: Cookie<'static>) {
+    let cookie = removal(cookie);
+    jar.add_original(cookie.clone());
+    jar.remove(cookie);
 }
 
 impl FromRequestParts for CookieJar {
@@ -154,8 +167,8 @@ fn append_delta(jar: &Jar, headers: &mut HeaderMap) -> Result<(), InvalidHeader>
 }
 
 /// Cookies signed with the app's [`CookieKey`] (its state): readable by the
-/// client, but one it changed, or one signed with another key, reads as
-/// absent. Otherwise a [`CookieJar`]: the same defaults, the same `(jar, body)`.
+/// client, but one it changed, one moved to another name, or one signed with
+/// another key, reads as absent. Otherwise a [`CookieJar`]: the same defaults, the same `(jar, body)`.
 ///
 /// ```
 /// use waypost::{get, routes, App, Cookie, CookieKey, SignedCookieJar, TestClient};
@@ -196,11 +209,11 @@ pub struct PrivateCookieJar {
 }
 
 macro_rules! keyed_jar {
-    ($jar:ident, $view:ident, $view_mut:ident) => {
+    ($jar:ident, $view:ident, $view_mut:ident, $key:path) => {
         impl $jar {
             /// The cookie called `name`, verified; `None` when absent or not verified.
             pub fn get(&self, name: &str) -> Option<Cookie<'static>> {
-                self.jar.jar.$view(&self.key).get(name)
+                self.jar.jar.$view(&$key(&self.key, name)).get(name)
             }
 
             /// Adds (or replaces) a cookie, with the defaults of [`CookieJar::add`].
@@ -208,7 +221,8 @@ macro_rules! keyed_jar {
             #[must_use = "the jar sets the cookie when returned with the response"]
             pub fn add(mut self, cookie: impl Into<Cookie<'static>>) -> Self {
                 let cookie = with_defaults(cookie.into(), self.jar.tls);
-                self.jar.jar.$view_mut(&self.key).add(cookie);
+                let key = $key(&self.key, cookie.name());
+                self.jar.jar.$view_mut(&key).add(cookie);
                 self
             }
 
@@ -259,8 +273,25 @@ macro_rules! keyed_jar {
     };
 }
 
-keyed_jar!(SignedCookieJar, signed, signed_mut);
-keyed_jar!(PrivateCookieJar, private, private_mut);
+keyed_jar!(SignedCookieJar, signed, signed_mut, key_for_name);
+keyed_jar!(PrivateCookieJar, private, private_mut, same_key);
+
+/// The key a signed cookie called `name` is signed with, derived from the
+/// app's key and the name: the `cookie` crate signs the value alone, so
+/// without this a signed value would verify under any other name
+/// (`nickname=admin` moved to `role=admin`).
+fn key_for_name(key: &CookieKey, name: &str) -> CookieKey {
+    let mut material = Vec::with_capacity(key.master().len() + name.len() + 1);
+    material.extend_from_slice(key.master());
+    material.push(0);
+    material.extend_from_slice(name.as_bytes());
+    CookieKey::derive_from(&material)
+}
+
+/// Private cookies bind their name already (it is the AES-GCM associated data).
+fn same_key(key: &CookieKey, _name: &str) -> CookieKey {
+    key.clone()
+}
 
 #[cfg(test)]
 mod tests {

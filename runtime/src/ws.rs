@@ -29,8 +29,8 @@ pub use tokio_tungstenite::tungstenite::Error;
 
 /// The largest message a socket accepts by default: 1 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 20;
-/// The largest frame a socket accepts by default: 256 KiB.
-pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 << 10;
+/// The largest frame a socket accepts by default: the message limit.
+pub const DEFAULT_MAX_FRAME_SIZE: usize = DEFAULT_MAX_MESSAGE_SIZE;
 
 /// The read buffer each socket allocates.
 const READ_BUFFER_SIZE: usize = 8 << 10;
@@ -67,13 +67,19 @@ pub struct WebSocketUpgrade {
 
 impl WebSocketUpgrade {
     /// The largest message the socket accepts (default 1 MiB); a larger one
-    /// ends the socket with an error from [`WebSocket::recv`].
+    /// ends the socket with an error from [`WebSocket::recv`]. The frame
+    /// limit becomes the same (browsers send a message as one frame, so a
+    /// lower frame limit would be the real message limit).
     pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.config = self.config.max_message_size(Some(bytes));
+        self.config = self
+            .config
+            .max_message_size(Some(bytes))
+            .max_frame_size(Some(bytes));
         self
     }
 
-    /// The largest frame the socket accepts (default 256 KiB).
+    /// The largest frame the socket accepts (default: the message limit);
+    /// set it after [`max_message_size`](Self::max_message_size).
     pub fn max_frame_size(mut self, bytes: usize) -> Self {
         self.config = self.config.max_frame_size(Some(bytes));
         self
@@ -197,6 +203,15 @@ impl FromRequestParts for WebSocketUpgrade {
                 "the upgrade request has no `Sec-WebSocket-Key`",
             ));
         };
+        // RFC 6455 §4.2.1: the key is 16 random bytes in base64.
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(key.as_bytes());
+        if decoded.map_or(true, |bytes| bytes.len() != 16) {
+            return Err(reject(
+                StatusCode::BAD_REQUEST,
+                "`Sec-WebSocket-Key` must be 16 bytes in base64",
+            ));
+        }
         let accept = HeaderValue::try_from(derive_accept_key(key.as_bytes()))
             .map_err(|_| reject(StatusCode::BAD_REQUEST, "invalid `Sec-WebSocket-Key`"))?;
         let Some(upgrade) = head.extensions.remove::<OnUpgrade>() else {

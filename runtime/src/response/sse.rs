@@ -100,9 +100,10 @@ impl KeepAlive {
         }
     }
 
-    /// The silence after which a comment is sent.
+    /// The silence after which a comment is sent (at least 10 ms: a shorter
+    /// one would send comments as fast as the connection takes them).
     pub fn interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
+        self.interval = interval.max(Duration::from_millis(10));
         self
     }
 

@@ -272,8 +272,14 @@ impl Connection {
         let connection = self
             .builder
             .serve_connection_with_upgrades(TokioIo::new(io), self.service);
-        if let Err(error) = Graceful::new(connection, state).await {
+        if let Err(error) = Graceful::new(connection, state.clone()).await {
             tracing::debug!(%error, "connection ended with an error");
+        }
+        // An upgraded socket lives on in the task that took it over (a
+        // WebSocket's): this connection keeps its permit and its place in
+        // the registry until that socket is gone.
+        if state.is_upgraded() {
+            state.io_closed().await;
         }
     }
 }

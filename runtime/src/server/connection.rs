@@ -39,6 +39,9 @@ pub(crate) struct ConnState {
     /// Switched protocols (101, or a CONNECT tunnel): its bytes are no longer
     /// HTTP/1 requests and responses, and no HTTP timeout applies.
     upgraded: AtomicBool,
+    /// The socket was dropped: after an upgrade, by whoever took it over.
+    io_dropped: AtomicBool,
+    io_dropped_notify: tokio::sync::Notify,
     task: AtomicWaker,
 }
 
@@ -52,8 +55,28 @@ impl ConnState {
             reading_head: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             upgraded: AtomicBool::new(false),
+            io_dropped: AtomicBool::new(false),
+            io_dropped_notify: tokio::sync::Notify::new(),
             task: AtomicWaker::new(),
         })
+    }
+
+    /// Whether the connection switched protocols (a WebSocket, a CONNECT tunnel).
+    pub(crate) fn is_upgraded(&self) -> bool {
+        self.upgraded.load(Ordering::Acquire)
+    }
+
+    /// Resolves once the socket is dropped: an upgraded connection's task
+    /// waits for it, so that the socket keeps its place under the
+    /// connection cap and in the registry for as long as it lives.
+    pub(crate) async fn io_closed(&self) {
+        loop {
+            let notified = self.io_dropped_notify.notified();
+            if self.io_dropped.load(Ordering::Acquire) {
+                return;
+            }
+            notified.await;
+        }
     }
 
     pub(crate) fn in_flight(&self) -> u32 {
@@ -544,6 +567,13 @@ fn missing_host() -> Response {
 /// Counts a request in flight on its connection until dropped: with the
 /// future, or, once there is a response, with its body after the last byte.
 struct RequestGuard(Arc<ConnState>);
+
+impl<IO> Drop for Watched<IO> {
+    fn drop(&mut self) {
+        self.state.io_dropped.store(true, Ordering::Release);
+        self.state.io_dropped_notify.notify_waiters();
+    }
+}
 
 impl Drop for RequestGuard {
     fn drop(&mut self) {
