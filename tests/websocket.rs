@@ -270,3 +270,57 @@ async fn open_sockets_count_against_the_connection_cap() {
     assert_eq!(response.status, 200);
     assert_eq!(response.body, b"plain");
 }
+
+#[get("/lively")]
+async fn lively(ws: WebSocketUpgrade, State(seen): State<Seen>) -> Response {
+    ws.ping_interval(std::time::Duration::from_millis(100))
+        .idle_timeout(std::time::Duration::from_millis(400))
+        .on_upgrade(|mut socket| async move {
+            while let Some(message) = socket.recv().await {
+                if let Err(error) = message {
+                    seen.push(format!("error {error}"));
+                    break;
+                }
+            }
+            seen.push("ended".to_owned());
+        })
+}
+
+async fn serve_lively(seen: &Seen) -> std::net::SocketAddr {
+    common::spawn(App::new().state(seen.clone()).mount("/", routes![lively])).await
+}
+
+#[tokio::test]
+async fn a_client_that_answers_pings_stays_and_a_silent_one_is_timed_out() {
+    // This client's pongs go out as it reads: it stays well past the idle timeout.
+    let present = Seen::default();
+    let addr = serve_lively(&present).await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/lively"))
+        .await
+        .expect("upgrade");
+    let pings = tokio::time::timeout(std::time::Duration::from_millis(1200), async {
+        let mut pings = 0;
+        while let Some(Ok(message)) = socket.next().await {
+            if matches!(message, ClientMessage::Ping(_)) {
+                pings += 1;
+            }
+        }
+        pings
+    })
+    .await;
+    assert!(
+        pings.is_err(),
+        "the socket ended early: {:?}",
+        present.all()
+    );
+    assert!(present.all().is_empty(), "{:?}", present.all());
+
+    // This one never reads, so it never answers: the server gives up on it.
+    let vanished = Seen::default();
+    let addr = serve_lively(&vanished).await;
+    let (_silent, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/lively"))
+        .await
+        .expect("upgrade");
+    let seen = wait_for(&vanished, "ended").await;
+    assert!(seen.iter().any(|s| s.contains("idle timeout")), "{seen:?}");
+}

@@ -8,6 +8,9 @@
 //! HTTP/2 the extractor answers 426 and the client falls back to HTTP/1.1.
 
 use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -63,7 +66,21 @@ pub struct WebSocketUpgrade {
     accept: HeaderValue,
     upgrade: OnUpgrade,
     config: WebSocketConfig,
+    liveness: Liveness,
 }
+
+/// How a socket finds out that its client is gone: pings while `recv` waits,
+/// and a deadline on hearing anything at all.
+#[derive(Clone, Copy)]
+struct Liveness {
+    ping_every: Option<Duration>,
+    silence_limit: Duration,
+}
+
+/// How often `recv` pings a silent client by default: every 20 s.
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
+/// How long a client may send nothing (not even a pong) before `recv` gives up: 60 s.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl WebSocketUpgrade {
     /// The largest message the socket accepts (default 1 MiB); a larger one
@@ -85,6 +102,23 @@ impl WebSocketUpgrade {
         self
     }
 
+    /// How often [`WebSocket::recv`] pings a client it has not heard from
+    /// (default 20 s; `None` sends no pings). Browsers answer pings by
+    /// themselves, so a quiet but present client stays connected.
+    pub fn ping_interval(mut self, every: impl Into<Option<Duration>>) -> Self {
+        self.liveness.ping_every = every.into();
+        self
+    }
+
+    /// How long the client may send nothing, not even a pong, before
+    /// [`WebSocket::recv`] returns a timed-out error (default 60 s). This is
+    /// what frees the socket (and its place under the connection cap) of a
+    /// client that vanished without closing.
+    pub fn idle_timeout(mut self, limit: Duration) -> Self {
+        self.liveness.silence_limit = limit;
+        self
+    }
+
     /// Answers `101 Switching Protocols` and, once the client switched, runs
     /// `callback` with the socket in a task of its own.
     pub fn on_upgrade<F, Fut>(self, callback: F) -> Response
@@ -96,6 +130,7 @@ impl WebSocketUpgrade {
             accept,
             upgrade,
             config,
+            liveness,
         } = self;
         tokio::spawn(async move {
             let upgraded = match upgrade.await {
@@ -111,7 +146,12 @@ impl WebSocketUpgrade {
                 Some(config),
             )
             .await;
-            callback(WebSocket { stream }).await;
+            callback(WebSocket {
+                stream,
+                liveness,
+                heard: Instant::now(),
+            })
+            .await;
         });
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -230,6 +270,10 @@ impl FromRequestParts for WebSocketUpgrade {
                 .read_buffer_size(READ_BUFFER_SIZE)
                 .max_message_size(Some(DEFAULT_MAX_MESSAGE_SIZE))
                 .max_frame_size(Some(DEFAULT_MAX_FRAME_SIZE)),
+            liveness: Liveness {
+                ping_every: Some(DEFAULT_PING_INTERVAL),
+                silence_limit: DEFAULT_IDLE_TIMEOUT,
+            },
         })
     }
 }
@@ -240,13 +284,40 @@ impl FromRequestParts for WebSocketUpgrade {
 /// client is answered when received, after which `recv` returns `None`.
 pub struct WebSocket {
     stream: WebSocketStream<TokioIo<Upgraded>>,
+    liveness: Liveness,
+    /// When anything last arrived from the client.
+    heard: Instant,
 }
 
 impl WebSocket {
-    /// The next message; `None` once the socket is closed.
+    /// The next message; `None` once the socket is closed. While it waits,
+    /// it pings the client (see [`WebSocketUpgrade::ping_interval`]); after
+    /// [`WebSocketUpgrade::idle_timeout`] without a word from the client it
+    /// returns a timed-out error.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
         loop {
-            return match self.stream.next().await? {
+            let deadline = self.heard + self.liveness.silence_limit;
+            let wake = match self.liveness.ping_every {
+                Some(every) => (Instant::now() + every).min(deadline),
+                None => deadline,
+            };
+            let next = tokio::select! {
+                next = self.stream.next() => next,
+                () = tokio::time::sleep_until(wake) => {
+                    if Instant::now() >= deadline {
+                        return Some(Err(Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "the client sent nothing, not even a pong, within the idle timeout",
+                        ))));
+                    }
+                    if let Err(error) = self.stream.send(Frame::Ping(Bytes::new())).await {
+                        return Some(Err(error));
+                    }
+                    continue;
+                }
+            };
+            self.heard = Instant::now();
+            return match next? {
                 Ok(Frame::Frame(_)) => continue,
                 Ok(frame) => Some(Ok(Message::from_frame(frame))),
                 Err(error) => Some(Err(error)),
