@@ -106,25 +106,40 @@ async fn handshake(
     (stream, protocol)
 }
 
+/// An HTTP/1.1 client on a TLS stream, its connection driven by a task.
+async fn http1_client(
+    stream: tokio_rustls::client::TlsStream<TcpStream>,
+) -> hyper::client::conn::http1::SendRequest<Empty<Bytes>> {
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    sender
+}
+
+async fn http1_get(
+    sender: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
+    path: &str,
+) -> http::Response<hyper::body::Incoming> {
+    let request = http::Request::get(path)
+        .header("host", "localhost")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    tokio::time::timeout(STEP, sender.send_request(request))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn http1_over_tls() {
     let cert = Certificate::generate("http1");
     let addr = start(|server| server.tls(cert.config())).await;
     let (stream, protocol) = handshake(&cert, addr, &[b"http/1.1"]).await;
     assert_eq!(protocol.as_deref(), Some(&b"http/1.1"[..]));
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let mut sender = http1_client(stream).await;
     for _ in 0..2 {
-        let request = http::Request::get("/")
-            .header("host", "localhost")
-            .body(Empty::<Bytes>::new())
-            .unwrap();
-        let response = tokio::time::timeout(STEP, sender.send_request(request))
-            .await
-            .unwrap()
-            .unwrap();
+        let response = http1_get(&mut sender, "/").await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.version(), http::Version::HTTP_11);
         let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -137,18 +152,8 @@ async fn cookies_set_over_tls_are_secure() {
     let cert = Certificate::generate("cookie");
     let addr = start(|server| server.tls(cert.config())).await;
     let (stream, _) = handshake(&cert, addr, &[b"http/1.1"]).await;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let request = http::Request::get("/cookie")
-        .header("host", "localhost")
-        .body(Empty::<Bytes>::new())
-        .unwrap();
-    let response = tokio::time::timeout(STEP, sender.send_request(request))
-        .await
-        .unwrap()
-        .unwrap();
+    let mut sender = http1_client(stream).await;
+    let response = http1_get(&mut sender, "/cookie").await;
     assert_eq!(
         response.headers()["set-cookie"],
         "session=1; HttpOnly; SameSite=Lax; Secure; Path=/"
