@@ -86,7 +86,7 @@ impl<T: FromRequest> HandlerArg<ViaBody> for T {
 #[diagnostic::on_unimplemented(
     message = "a handler can read the request body only once: this argument and an earlier one both consume it",
     label = "the body was already consumed by an earlier argument",
-    note = "keep one body extractor (`Json<T>`, `Form<T>`, `Bytes` or `String`); head extractors (`Query<T>`, `HeaderMap`, …) may come in any number"
+    note = "keep one body extractor (`Json<T>`, `Form<T>`, `Multipart`, `Bytes` or `String`); read a multipart form's text fields with `field.text()`; head extractors (`Query<T>`, `HeaderMap`, …) may come in any number"
 )]
 pub trait BodyUse<B> {
     #[doc(hidden)]

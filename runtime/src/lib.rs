@@ -16,6 +16,8 @@ mod group;
 mod handler_future;
 mod health;
 pub mod middleware;
+#[cfg(feature = "multipart")]
+pub mod multipart;
 mod overlap;
 mod path;
 mod problem;
@@ -49,6 +51,8 @@ pub use health::{
     DEFAULT_READINESS_PATH,
 };
 pub use middleware::{Middleware, Next, NextFuture};
+#[cfg(feature = "multipart")]
+pub use multipart::Multipart;
 pub use problem::{Problem, PROBLEM_JSON};
 pub use request::{Request, RequestParts};
 pub use response::{

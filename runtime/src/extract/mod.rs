@@ -28,7 +28,7 @@ mod form;
 mod json;
 mod param;
 mod query;
-mod rejection;
+pub(crate) mod rejection;
 mod state;
 
 use std::convert::Infallible;
@@ -141,7 +141,7 @@ pub trait FromRequestParts: Sized + Send {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor that reads the request body",
     label = "not a `FromRequest` extractor",
-    note = "body extractors: `Json<T>`, `Form<T>`, `Bytes`, `String`; implement `waypost::FromRequest` for your own"
+    note = "body extractors: `Json<T>`, `Form<T>`, `Multipart`, `Bytes`, `String`; implement `waypost::FromRequest` for your own"
 )]
 pub trait FromRequest: Sized + Send {
     /// What the client gets when extraction fails.
