@@ -40,9 +40,9 @@ impl __waypost_route_get_user::get_user {
                     };
                     let _ = body;
                     let output = get_user(arg_0, arg_1).await;
-                    ::waypost::__private::into_response::<
+                    ::waypost::__private::into_response_for::<
                         Result<Json<User>, ApiError>,
-                    >(output)
+                    >(output, request.parts())
                 })
             },
         )

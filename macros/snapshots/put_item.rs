@@ -55,7 +55,9 @@ impl __waypost_route_put_item::put_item {
                     };
                     let _ = body;
                     let output = put_item(arg_0, arg_1, arg_2).await;
-                    ::waypost::__private::into_response::<StatusCode>(output)
+                    ::waypost::__private::into_response_for::<
+                        StatusCode,
+                    >(output, request.parts())
                 })
             },
         )

@@ -236,6 +236,13 @@ pub fn into_response<T: IntoResponse>(value: T) -> Response {
     value.into_response()
 }
 
+/// Converts a handler's return value where the request is still at hand,
+/// so that a file answers the request's conditional and range headers; its
+/// span points at the return type.
+pub fn into_response_for<T: IntoResponse>(value: T, parts: &RequestParts) -> Response {
+    crate::files::finish(value.into_response(), parts)
+}
+
 /// Checks, at the `wrap = [..]` entry's span, that it is a middleware.
 pub fn wrap<M: Middleware>(layers: &mut RouteMiddleware, middleware: M) {
     layers.push(middleware);
@@ -264,6 +271,45 @@ where
     F: Future<Output = T> + Send + 'static,
 {
     HandlerFuture::new(Respond { future })
+}
+
+pin_project_lite::pin_project! {
+    /// A handler's future without extractors, boxed as it is, with the
+    /// request kept beside it for [`into_response_for`].
+    pub struct RespondTo<F> {
+        #[pin]
+        future: F,
+        request: Request,
+    }
+}
+
+/// Boxes the future of a handler that takes no extractors, keeping the
+/// request to answer it (see [`into_response_for`]).
+pub fn respond_to<T, F>(request: Request, future: F) -> HandlerFuture
+where
+    T: IntoResponse,
+    F: Future<Output = T> + Send + 'static,
+{
+    HandlerFuture::new(RespondTo { future, request })
+}
+
+impl<F> Future for RespondTo<F>
+where
+    F: Future,
+    F::Output: IntoResponse,
+{
+    type Output = Response;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Response> {
+        let this = self.project();
+        let request = &*this.request;
+        this.future
+            .poll(cx)
+            .map(|output| into_response_for(output, request.parts()))
+    }
 }
 
 impl<F> Future for Respond<F>

@@ -146,6 +146,32 @@ impl App {
         self
     }
 
+    /// Serves a directory under `prefix`: `App::files("/static", "assets")`
+    /// answers `GET /static/css/site.css` from `assets/css/site.css`, with
+    /// content types, `ETag`/`Last-Modified`, conditional and range requests
+    /// and HEAD. Pass a [`StaticFiles`](crate::files::StaticFiles) for
+    /// precompressed files, caching headers and the symlink policy;
+    /// [`App::build`] fails if the directory does not exist.
+    ///
+    /// ```
+    /// use waypost::{App, TestClient};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let dir = std::env::temp_dir().join("waypost-doc-files");
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// std::fs::write(dir.join("hello.txt"), "hello").unwrap();
+    /// let client = TestClient::new(App::new().files("/static", &dir));
+    /// let response = client.get("/static/hello.txt").send().await;
+    /// assert_eq!(response.text(), "hello");
+    /// assert_eq!(response.content_type(), Some("text/plain; charset=utf-8"));
+    /// assert_eq!(client.get("/static/../secret").send().await.status(), 400);
+    /// # });
+    /// ```
+    pub fn files(mut self, prefix: &str, files: impl Into<crate::files::StaticFiles>) -> Self {
+        self.root = self.root.files(prefix, files);
+        self
+    }
+
     /// Adds a group: a prefix with its own middleware and routes.
     pub fn group(mut self, group: Group) -> Self {
         self.root = self.root.group(group);
@@ -363,6 +389,7 @@ impl App {
                     prefix: crate::group::normal_prefix(path).into_owned(),
                     routes,
                     layers: Vec::new(),
+                    keep_slash: false,
                 });
             }
         }
@@ -513,6 +540,13 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A directory given to `files` cannot be served.
+    InvalidFiles {
+        /// Where it was to be served.
+        prefix: String,
+        /// What is wrong (the directory and the error).
+        reason: String,
+    },
     /// The router refused a path.
     InvalidPath {
         /// The full path.
@@ -588,6 +622,9 @@ impl std::fmt::Display for BuildError {
             }
             BuildError::InvalidPrefix { prefix, reason } => {
                 write!(f, "invalid mount prefix `{prefix}`: {reason}")
+            }
+            BuildError::InvalidFiles { prefix, reason } => {
+                write!(f, "the files served at `{prefix}` cannot be served: {reason}")
             }
             BuildError::InvalidPath {
                 path,

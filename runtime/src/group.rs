@@ -1,6 +1,7 @@
 //! Route groups: a path prefix with its own middleware, routes and nested groups.
 
 use crate::app::{validate_prefix, BuildError};
+use crate::files::{serve_files_routes, StaticFiles};
 use crate::middleware::{tower_layer, Layer, Middleware, TowerLayerBound};
 use crate::route::Route;
 
@@ -31,6 +32,7 @@ pub struct Group {
     prefix: String,
     layers: Vec<Layer>,
     mounts: Vec<(String, &'static [Route])>,
+    files: Vec<(String, StaticFiles)>,
     groups: Vec<Group>,
 }
 
@@ -39,6 +41,9 @@ pub(crate) struct Mount {
     pub(crate) prefix: String,
     pub(crate) routes: &'static [Route],
     pub(crate) layers: Vec<Layer>,
+    /// A route path `/` joins as `{prefix}/`, not `{prefix}` (a served
+    /// directory's index).
+    pub(crate) keep_slash: bool,
 }
 
 impl Group {
@@ -48,6 +53,7 @@ impl Group {
             prefix: prefix.to_owned(),
             layers: Vec::new(),
             mounts: Vec::new(),
+            files: Vec::new(),
             groups: Vec::new(),
         }
     }
@@ -84,6 +90,23 @@ impl Group {
         self
     }
 
+    /// Serves a directory under `prefix` within the group: `GET
+    /// {prefix}/css/site.css` reads `{dir}/css/site.css`, with content
+    /// types, `ETag`/`Last-Modified`, conditional and range requests (see
+    /// [`StaticFiles`] for the options and what is refused). The group's
+    /// middleware wraps the files as it wraps routes.
+    ///
+    /// ```
+    /// use waypost::{App, Group};
+    /// # let dir = std::env::temp_dir();
+    /// let app = App::new().group(Group::new("/docs").files("/", dir));
+    /// # app.build().unwrap();
+    /// ```
+    pub fn files(mut self, prefix: &str, files: impl Into<StaticFiles>) -> Self {
+        self.files.push((prefix.to_owned(), files.into()));
+        self
+    }
+
     /// Nests a group: its prefix joins this one's, its middleware runs inside this one's.
     pub fn group(mut self, group: Group) -> Self {
         self.groups.push(group);
@@ -112,7 +135,30 @@ impl Group {
                 prefix: join_prefix(&prefix, &normal_prefix(mount_prefix)),
                 routes,
                 layers: layers.clone(),
+                keep_slash: false,
             });
+        }
+        for (files_prefix, files) in &self.files {
+            validate_prefix(files_prefix)?;
+            let full = join_prefix(&prefix, &normal_prefix(files_prefix));
+            let config = files.resolve().map_err(|reason| BuildError::InvalidFiles {
+                prefix: if full.is_empty() {
+                    "/".to_owned()
+                } else {
+                    full.clone()
+                },
+                reason,
+            })?;
+            let mut files_layers = layers.clone();
+            files_layers.push(config.into_layer().0);
+            for (routes, keep_slash) in serve_files_routes(&full) {
+                out.push(Mount {
+                    prefix: full.clone(),
+                    routes,
+                    layers: files_layers.clone(),
+                    keep_slash,
+                });
+            }
         }
         for group in &self.groups {
             group.flatten_into(&prefix, &layers, out)?;

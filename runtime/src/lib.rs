@@ -12,6 +12,7 @@ mod body;
 mod cookies;
 mod error;
 mod extract;
+pub mod files;
 mod group;
 mod handler_future;
 mod health;

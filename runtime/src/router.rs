@@ -108,8 +108,8 @@ impl Router {
             .iter()
             .flat_map(|mount| {
                 mount.routes.iter().map(|route| Mounted {
-                    shape: join(&mount.prefix, route.path_shape()),
-                    path: join(&mount.prefix, route.path()),
+                    shape: mount.join(route.path_shape()),
+                    path: mount.join(route.path()),
                     route,
                 })
             })
@@ -122,11 +122,15 @@ impl Router {
 
         for mount in mounts {
             for route in mount.routes {
-                let path = join(&mount.prefix, route.path());
+                let path = mount.join(route.path());
                 let node = *by_shape
-                    .entry(join(&mount.prefix, route.path_shape()))
+                    .entry(mount.join(route.path_shape()))
                     .or_insert_with(|| {
-                        let router_path = join(&escape_braces(&mount.prefix), route.router_path());
+                        let router_path = join(
+                            &escape_braces(&mount.prefix),
+                            route.router_path(),
+                            mount.keep_slash,
+                        );
                         pending.push((router_path, Vec::new()));
                         pending.len() - 1
                     });
@@ -431,12 +435,20 @@ fn shared_layers<'m>(mut lists: impl Iterator<Item = &'m [Layer]>) -> Vec<&'m La
     shared
 }
 
-/// Joins a mount prefix and a route path: `/api` + `/users` → `/api/users`; `/api` + `/` → `/api`.
-fn join(prefix: &str, path: &str) -> String {
+impl Mount {
+    /// The full path of one of the mount's routes.
+    fn join(&self, path: &str) -> String {
+        join(&self.prefix, path, self.keep_slash)
+    }
+}
+
+/// Joins a mount prefix and a route path: `/api` + `/users` → `/api/users`;
+/// `/api` + `/` → `/api` (`/api/` when `keep_slash`).
+fn join(prefix: &str, path: &str, keep_slash: bool) -> String {
     let prefix = prefix.trim_end_matches('/');
     if prefix.is_empty() {
         path.to_owned()
-    } else if path == "/" {
+    } else if path == "/" && !keep_slash {
         prefix.to_owned()
     } else {
         format!("{prefix}{path}")
@@ -527,11 +539,13 @@ mod tests {
 
     #[test]
     fn join_handles_root_and_trailing_slashes() {
-        assert_eq!(join("/", "/users"), "/users");
-        assert_eq!(join("", "/users"), "/users");
-        assert_eq!(join("/api", "/users"), "/api/users");
-        assert_eq!(join("/api/", "/users"), "/api/users");
-        assert_eq!(join("/api", "/"), "/api");
-        assert_eq!(join("/", "/"), "/");
+        assert_eq!(join("/", "/users", false), "/users");
+        assert_eq!(join("", "/users", false), "/users");
+        assert_eq!(join("/api", "/users", false), "/api/users");
+        assert_eq!(join("/api/", "/users", false), "/api/users");
+        assert_eq!(join("/api", "/", false), "/api");
+        assert_eq!(join("/", "/", false), "/");
+        assert_eq!(join("/static", "/", true), "/static/");
+        assert_eq!(join("", "/", true), "/");
     }
 }

@@ -139,23 +139,24 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     let output = local("output");
     let into_response = match &handler.function.sig.output {
         syn::ReturnType::Type(_, ty) if !names_impl_trait(ty) => {
-            quote_spanned!(ty.span()=> ::waypost::__private::into_response::<#ty>(#output))
+            quote_spanned!(ty.span()=> ::waypost::__private::into_response_for::<#ty>(#output, #request.parts()))
         }
-        _ => quote!(::waypost::__private::into_response(#output)),
+        _ => quote!(::waypost::__private::into_response_for(#output, #request.parts())),
     };
     // Without extractors the handler's own future is boxed as it is, inside
-    // `Respond`: an `async` block around it would hold its arguments twice.
+    // `RespondTo` with the request: an `async` block around it would hold
+    // its arguments twice.
     if extractors.is_empty() {
         let respond = match &handler.function.sig.output {
             syn::ReturnType::Type(_, ty) if !names_impl_trait(ty) => {
-                quote_spanned!(ty.span()=> ::waypost::__private::respond::<#ty, _>)
+                quote_spanned!(ty.span()=> ::waypost::__private::respond_to::<#ty, _>)
             }
-            _ => quote!(::waypost::__private::respond),
+            _ => quote!(::waypost::__private::respond_to),
         };
         return quote! {
             |#request: ::waypost::__private::Request| -> ::waypost::__private::HandlerFuture {
                 #(#parse_params)*
-                #respond(#ident(#(#call_args),*))
+                #respond(#request, #ident(#(#call_args),*))
             }
         };
     }
