@@ -94,10 +94,45 @@ async fn small_body(mut form: Multipart) -> Result<String, MultipartError> {
     Ok(count.to_string())
 }
 
+/// Reads every field whole, as text.
+#[post("/texts", wrap = [MultipartLimits::new().field(16).for_field("bio", 64).for_field("bio", 32)])]
+async fn texts(mut form: Multipart) -> Result<String, MultipartError> {
+    let mut texts = Vec::new();
+    while let Some(field) = form.next_field().await? {
+        texts.push(field.text().await?);
+    }
+    Ok(texts.join(","))
+}
+
+/// Counts a large file's bytes as they stream.
+#[post("/count", wrap = [MultipartLimits::new().file(4 * 1024 * 1024).body(8 * 1024 * 1024)])]
+async fn count(mut form: Multipart) -> Result<String, MultipartError> {
+    let mut total = 0;
+    while let Some(mut field) = form.next_field().await? {
+        while let Some(chunk) = field.chunk().await? {
+            total += chunk.len();
+        }
+    }
+    Ok(total.to_string())
+}
+
+/// Saves files, under a deadline that drops the handler mid-upload.
+#[post("/deadline", wrap = [waypost::middleware::Timeout::new(std::time::Duration::from_millis(300))])]
+async fn deadline(
+    State(Uploads(dir)): State<Uploads>,
+    mut form: Multipart,
+) -> Result<String, MultipartError> {
+    while let Some(field) = form.next_field().await? {
+        field.save_in(&dir).await?;
+    }
+    Ok("saved".into())
+}
+
 fn app(dir: &Path) -> App {
-    App::new()
-        .state(Uploads(dir.to_owned()))
-        .mount("/", routes![upload, first, small_body])
+    App::new().state(Uploads(dir.to_owned())).mount(
+        "/",
+        routes![upload, first, small_body, texts, count, deadline],
+    )
 }
 
 const BOUNDARY: &str = "----waypost-test-boundary";
@@ -276,6 +311,49 @@ async fn each_limit_answers_413_naming_the_field_and_leaves_no_partial_file() {
     let response = connection.read_response(false).await;
     assert_eq!(problem(&response, 413)["limit"], 256);
 
+    // The declared length alone is refused: no body is sent, the 413 comes.
+    let mut connection = Connection::open(addr).await;
+    connection
+        .send(
+            format!(
+                "POST /small-body HTTP/1.1\r\nhost: t\r\ncontent-type: multipart/form-data; boundary={BOUNDARY}\r\ncontent-length: 100000\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await;
+    assert_eq!(
+        problem(&connection.read_response(false).await, 413)["limit"],
+        256
+    );
+
+    // A file name does not lift a text field's limit when the value is read into memory.
+    let body = form(&[part("title", Some("x.txt"), &[b'x'; 100])]);
+    let body = problem(&post_form(addr, "/texts", &body).await, 413);
+    assert_eq!(
+        body["detail"],
+        "field `title` is larger than the text field limit of 16 bytes"
+    );
+    // A limit set for one name (the last one set counts).
+    let body = form(&[part("bio", None, &[b'b'; 32]), part("x", None, b"1")]);
+    assert_eq!(
+        String::from_utf8_lossy(&post_form(addr, "/texts", &body).await.body),
+        format!("{},1", "b".repeat(32))
+    );
+    let body = form(&[part("bio", None, &[b'b'; 33])]);
+    let body = problem(&post_form(addr, "/texts", &body).await, 413);
+    assert_eq!(
+        body["detail"],
+        "field `bio` is larger than the field limit of 32 bytes"
+    );
+
+    // A field skipped unread is held to its limit as well (64 KiB by default).
+    let parts = [
+        part("one", None, b"1"),
+        part("two", None, &vec![b'2'; 70 * 1024]),
+    ];
+    let body = problem(&post_form(addr, "/first", &form(&parts)).await, 413);
+    assert_eq!(body["field"], "two");
+
     // Unread fields are skipped within the limits too.
     let parts = [
         part("one", None, b"1"),
@@ -337,11 +415,12 @@ async fn bad_bodies_get_a_4xx_that_says_what_was_wrong() {
     );
     assert!(dir.files().is_empty(), "{:?}", dir.files());
 
-    // A header section that never ends is cut off, not buffered.
+    // A header section that never ends is cut off near its limit (64 KiB),
+    // not buffered: 100 KiB is refused.
     let mut endless =
         format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"x\"\r\nX-Pad: ")
             .into_bytes();
-    endless.extend(std::iter::repeat_n(b'a', 1024 * 1024));
+    endless.extend(std::iter::repeat_n(b'a', 100 * 1024));
     let response = post_form(addr, "/upload", &endless).await;
     let body = problem(&response, 400);
     assert!(
@@ -375,4 +454,76 @@ async fn bad_bodies_get_a_4xx_that_says_what_was_wrong() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(dir.files(), ["after.txt"]);
+}
+
+#[tokio::test]
+async fn a_large_file_arriving_at_once_is_not_taken_for_a_large_header() {
+    let dir = UploadDir::new("large");
+    let file = vec![b'L'; 3 * 1024 * 1024];
+    let body = form(&[
+        part("a", None, b"first"),
+        part("big", Some("big.bin"), &file),
+        part("b", None, b"last"),
+    ]);
+
+    // In one write over TCP.
+    let addr = common::spawn(app(&dir.0)).await;
+    let response = post_form(addr, "/count", &body).await;
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&response.body),
+        (file.len() + 9).to_string()
+    );
+
+    // In one chunk, through the test client.
+    let client = waypost::TestClient::new(app(&dir.0));
+    let response = client
+        .post("/count")
+        .header(
+            "content-type",
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text());
+    assert_eq!(response.text(), (file.len() + 9).to_string());
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_by_a_timeout_leaves_no_file() {
+    let dir = UploadDir::new("deadline");
+    let addr = common::spawn(app(&dir.0)).await;
+    let mut connection = Connection::open(addr).await;
+    let file = part("doc", Some("slow.txt"), &[b's'; 4000]);
+    let mut request = format!(
+        "POST /deadline HTTP/1.1\r\nhost: t\r\ncontent-type: multipart/form-data; boundary={BOUNDARY}\r\ncontent-length: 100000\r\n\r\n"
+    )
+    .into_bytes();
+    request.extend_from_slice(&file[..2000]);
+    connection.send(&request).await;
+    // The file exists while the upload is under way…
+    let mut seen = false;
+    for _ in 0..20 {
+        if dir.files() == ["slow.txt"] {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(seen, "the upload did not start: {:?}", dir.files());
+    // …and not once the deadline dropped the handler (the client is still connected).
+    let response = connection.read_response(false).await;
+    assert_eq!(
+        response.status,
+        503,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert!(dir.files().is_empty(), "{:?}", dir.files());
 }

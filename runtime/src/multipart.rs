@@ -123,7 +123,10 @@ impl MultipartLimits {
         self
     }
 
-    /// The largest file (a field with a file name), in bytes.
+    /// The largest file (a field with a file name), in bytes, read as
+    /// chunks or saved with [`Field::save_in`]. Read whole into memory
+    /// ([`Field::bytes`], [`Field::text`]) a file keeps to the text-field
+    /// limit, unless [`for_field`](MultipartLimits::for_field) names it.
     pub fn file(mut self, bytes: u64) -> Self {
         self.file = Some(bytes);
         self
@@ -141,23 +144,52 @@ impl MultipartLimits {
         self
     }
 
-    /// The largest value of the field called `name`, file or not, in bytes.
+    /// The largest value of the field called `name`, file or not, read in
+    /// any way, in bytes (the last one set for a name counts).
     pub fn for_field(mut self, name: impl Into<String>, bytes: u64) -> Self {
         self.named.push((name.into(), bytes));
         self
     }
 
     /// The limit of one field, and which limit it is (for the 413's detail).
-    fn limit_of(&self, name: Option<&str>, is_file: bool, body_limit: u64) -> (u64, &'static str) {
-        if let Some((_, bytes)) = self.named.iter().find(|(n, _)| Some(n.as_str()) == name) {
-            return (*bytes, "field");
+    fn limit_of(&self, name: Option<&str>, is_file: bool, body_limit: u64) -> Limit {
+        if let Some((_, bytes)) = self
+            .named
+            .iter()
+            .rev()
+            .find(|(n, _)| Some(n.as_str()) == name)
+        {
+            return Limit {
+                streamed: *bytes,
+                in_memory: *bytes,
+                kind: "field",
+            };
         }
         if is_file {
-            (self.file.unwrap_or(body_limit), "file")
+            // `bytes()` and `text()` hold the value in memory: a file read
+            // that way keeps to the text-field limit, so that a client
+            // cannot lift a text field's limit by giving it a file name.
+            Limit {
+                streamed: self.file.unwrap_or(body_limit),
+                in_memory: self.field.min(self.file.unwrap_or(body_limit)),
+                kind: "file",
+            }
         } else {
-            (self.field, "text field")
+            Limit {
+                streamed: self.field,
+                in_memory: self.field,
+                kind: "text field",
+            }
         }
     }
+}
+
+/// A field's limits: read as chunks (`chunk`, `save_in`), and read whole into memory.
+#[derive(Clone, Copy)]
+struct Limit {
+    streamed: u64,
+    in_memory: u64,
+    kind: &'static str,
 }
 
 impl Middleware for MultipartLimits {
@@ -192,9 +224,40 @@ pub struct Multipart {
 struct Current {
     field: multer::Field<'static>,
     name: Option<String>,
-    limit: u64,
-    limit_kind: &'static str,
+    limit: Limit,
     read: u64,
+}
+
+impl Current {
+    /// The next chunk, counted against the field's streamed limit.
+    async fn next_chunk(&mut self, body_limit: u64) -> Result<Option<Bytes>, MultipartError> {
+        let chunk = self
+            .field
+            .chunk()
+            .await
+            .map_err(|error| MultipartError::from_multer(error, body_limit))?;
+        if let Some(chunk) = &chunk {
+            self.read += chunk.len() as u64;
+            if self.read > self.limit.streamed {
+                return Err(self.too_large(self.limit.streamed));
+            }
+        }
+        Ok(chunk)
+    }
+
+    fn too_large(&self, limit: u64) -> MultipartError {
+        // A file read into memory keeps to the text-field limit: say so.
+        let kind = if limit == self.limit.streamed {
+            self.limit.kind
+        } else {
+            "text field"
+        };
+        MultipartError::FieldTooLarge {
+            field: self.name.clone(),
+            kind,
+            limit,
+        }
+    }
 }
 
 impl std::fmt::Debug for Multipart {
@@ -330,9 +393,13 @@ impl MultipartError {
                     MultipartError::Malformed(format!("failed to read the body: {cause}"))
                 }
             }
-            multer::Error::IncompleteStream | multer::Error::IncompleteFieldData { .. } => {
+            multer::Error::IncompleteFieldData { .. } => {
                 MultipartError::Malformed("the body ended before its closing boundary".into())
             }
+            multer::Error::IncompleteStream => MultipartError::Malformed(
+                "the body ended before its closing boundary, or a boundary line is malformed"
+                    .into(),
+            ),
             other => MultipartError::Malformed(other.to_string()),
         }
     }
@@ -364,8 +431,10 @@ impl FromRequest for Multipart {
             essence.eq_ignore_ascii_case("multipart/form-data")
         });
         if !is_form_data {
+            let sent = parts.head().headers.get(header::CONTENT_TYPE);
             return Err(MultipartRejection::NotMultipart {
-                content_type: content_type.map(str::to_owned),
+                content_type: sent
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
             });
         }
         let boundary = content_type
@@ -386,6 +455,8 @@ impl FromRequest for Multipart {
         let stream = MeteredBody {
             body: body.into_data_stream(),
             meter: meter.clone(),
+            held: Bytes::new(),
+            sliced: false,
         };
         let constraints = multer::Constraints::new()
             .size_limit(multer::SizeLimit::new().whole_stream(body_limit as u64));
@@ -404,20 +475,19 @@ impl Multipart {
     /// The next field, or `None` after the last. The field borrows the
     /// form: read it (or drop it) before asking for the next.
     pub async fn next_field(&mut self) -> Result<Option<Field<'_>>, MultipartError> {
-        // Skip what the last field left unread, so that what the stream
-        // delivers from here on is the next field's header section.
-        if let Some(mut current) = self.current.take() {
-            while current
-                .field
-                .chunk()
-                .await
-                .map_err(|error| MultipartError::from_multer(error, self.body_limit))?
-                .is_some()
-            {}
+        // Skip what the last field left unread (within its limit), so that
+        // what the stream delivers from here on is the next field's header
+        // section. On an error the field stays current: a later call goes on
+        // skipping it.
+        while let Some(current) = self.current.as_mut() {
+            if current.next_chunk(self.body_limit).await?.is_none() {
+                self.current = None;
+            }
         }
-        self.meter.begin_headers();
-        let next = self.inner.next_field().await;
-        self.meter.end_headers();
+        let next = {
+            let _headers = self.meter.headers_phase();
+            self.inner.next_field().await
+        };
         let Some(field) =
             next.map_err(|error| MultipartError::from_multer(error, self.body_limit))?
         else {
@@ -430,7 +500,7 @@ impl Multipart {
             });
         }
         let name = field.name().map(str::to_owned);
-        let (limit, limit_kind) = self.limits.limit_of(
+        let limit = self.limits.limit_of(
             name.as_deref(),
             field.file_name().is_some(),
             self.body_limit,
@@ -439,7 +509,6 @@ impl Multipart {
             field,
             name,
             limit,
-            limit_kind,
             read: 0,
         });
         Ok(Some(Field { multipart: self }))
@@ -503,39 +572,30 @@ impl Field<'_> {
     /// field's limit is [`MultipartError::FieldTooLarge`].
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, MultipartError> {
         let body_limit = self.multipart.body_limit;
-        let current = self
-            .multipart
+        self.multipart
             .current
             .as_mut()
-            .expect("a Field exists only while its field is current");
-        let chunk = current
-            .field
-            .chunk()
+            .expect("a Field exists only while its field is current")
+            .next_chunk(body_limit)
             .await
-            .map_err(|error| MultipartError::from_multer(error, body_limit))?;
-        if let Some(chunk) = &chunk {
-            current.read += chunk.len() as u64;
-            if current.read > current.limit {
-                return Err(MultipartError::FieldTooLarge {
-                    field: current.name.clone(),
-                    kind: current.limit_kind,
-                    limit: current.limit,
-                });
-            }
-        }
-        Ok(chunk)
     }
 
-    /// The whole value, within the field's limit.
+    /// The whole value, in memory: within the text-field limit (a file's
+    /// too, unless [`MultipartLimits::for_field`] names it); stream a large
+    /// file with [`chunk`](Field::chunk) or [`save_in`](Field::save_in).
     pub async fn bytes(mut self) -> Result<Bytes, MultipartError> {
         let mut buffer = BytesMut::new();
         while let Some(chunk) = self.chunk().await? {
             buffer.extend_from_slice(&chunk);
+            let current = self.current();
+            if buffer.len() as u64 > current.limit.in_memory {
+                return Err(current.too_large(current.limit.in_memory));
+            }
         }
         Ok(buffer.freeze())
     }
 
-    /// The whole value as UTF-8 text, within the field's limit.
+    /// The whole value as UTF-8 text, in memory, within the limit of [`bytes`](Field::bytes).
     pub async fn text(self) -> Result<String, MultipartError> {
         let name = self.name().unwrap_or("").to_owned();
         let bytes = self.bytes().await?;
@@ -556,24 +616,29 @@ impl Field<'_> {
 
         let name = self.safe_file_name().unwrap_or_else(|| "upload".to_owned());
         let (path, mut file) = create_new_in(dir.as_ref(), &name).await?;
-        let written = async {
-            let mut size = 0u64;
-            while let Some(chunk) = self.chunk().await? {
-                file.write_all(&chunk).await?;
-                size += chunk.len() as u64;
-            }
-            file.flush().await?;
-            Ok::<u64, MultipartError>(size)
+        // An incomplete upload is not kept: on an error, and when the
+        // request is dropped mid-way (a timeout, a reset HTTP/2 stream, the
+        // end of a shutdown's drain), the file is removed.
+        let mut partial = RemoveOnDrop(Some(path));
+        let mut size = 0u64;
+        while let Some(chunk) = self.chunk().await? {
+            file.write_all(&chunk).await?;
+            size += chunk.len() as u64;
         }
-        .await;
+        file.flush().await?;
         drop(file);
-        match written {
-            Ok(size) => Ok(SavedFile { path, size }),
-            Err(error) => {
-                // What was written is an incomplete upload: not kept.
-                let _ = tokio::fs::remove_file(&path).await;
-                Err(error)
-            }
+        let path = partial.0.take().expect("the path is kept until here");
+        Ok(SavedFile { path, size })
+    }
+}
+
+/// Removes the file at its path when dropped, unless the path was taken.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
@@ -612,11 +677,13 @@ async fn create_new_in(dir: &Path, name: &str) -> std::io::Result<(PathBuf, toki
         Some(dot) if dot > 0 => name.split_at(dot),
         _ => (name, ""),
     };
-    for attempt in 0..1000u32 {
-        let candidate = if attempt == 0 {
-            name.to_owned()
-        } else {
-            format!("{stem}-{attempt}{extension}")
+    for attempt in 0..32u32 {
+        // Numbered first (`report-1.txt`); past 16, random, so that a client
+        // who made `report-1` … `report-16` cannot make each upload walk them.
+        let candidate = match attempt {
+            0 => name.to_owned(),
+            1..=16 => format!("{stem}-{attempt}{extension}"),
+            _ => format!("{stem}-{:016x}{extension}", random_u64()),
         };
         let path = dir.join(candidate);
         // `create_new` is O_CREAT | O_EXCL: it refuses an existing name,
@@ -634,22 +701,31 @@ async fn create_new_in(dir: &Path, name: &str) -> std::io::Result<(PathBuf, toki
     }
     Err(std::io::Error::new(
         std::io::ErrorKind::AlreadyExists,
-        format!("1000 files named like `{name}` already exist"),
+        format!("no free name like `{name}` was found"),
     ))
 }
 
-/// The longest name [`safe_file_name`] returns, in bytes (what common file systems allow).
-const MAX_FILE_NAME: usize = 255;
+fn random_u64() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// The longest name [`safe_file_name`] returns, in bytes: under the 255
+/// common file systems allow, with room for the suffix `save_in` adds when
+/// the name is taken.
+const MAX_FILE_NAME: usize = 200;
 
 /// A client's file name reduced to one path component that is safe to join
 /// under a directory, or `None` when nothing usable is left.
 ///
 /// Only the last component is kept (after any `/` or `\`, which removes
 /// absolute paths, `..` and drive prefixes like `C:\`); a drive prefix
-/// without a separator (`C:name`), NUL, control characters, leading dots
-/// (hidden files, `..`) and leading or trailing spaces and dots are removed;
-/// a name Windows reserves (`CON`, `NUL`, `COM1`, …) is refused; the rest is
-/// cut to 255 bytes, keeping the extension.
+/// without a separator (`C:name`), NUL, control characters, the characters
+/// Windows refuses (`< > : " | ? *`), invisible and direction-changing
+/// characters (which make a name display as another), leading dots (hidden
+/// files, `..`) and leading or trailing spaces and dots are removed; a name
+/// Windows reserves for a device (`CON`, `NUL`, `COM1`, …) is refused; the
+/// rest is cut to 200 bytes, keeping the extension.
 ///
 /// ```
 /// use waypost::multipart::safe_file_name;
@@ -671,25 +747,52 @@ pub fn safe_file_name(raw: &str) -> Option<String> {
     };
     let cleaned: String = last
         .chars()
-        .filter(|c| !c.is_control() && *c != ':')
+        .filter(|&c| !c.is_control() && !"<>:\"|?*".contains(c) && !is_invisible(c))
         .collect();
-    let trimmed = cleaned
-        .trim_start_matches(['.', ' '])
-        .trim_end_matches(['.', ' ']);
-    if trimmed.is_empty() || is_reserved_on_windows(trimmed) {
+    let name = truncate_keeping_extension(trim_name(&cleaned), MAX_FILE_NAME);
+    // Cutting may leave a trailing dot or space, which Windows drops.
+    let name = trim_name(&name);
+    if name.is_empty() || is_reserved_on_windows(name) {
         return None;
     }
-    Some(truncate_keeping_extension(trimmed, MAX_FILE_NAME))
+    Some(name.to_owned())
 }
 
-/// `CON`, `PRN`, `AUX`, `NUL`, `COM1`–`COM9`, `LPT1`–`LPT9`, with any extension.
+fn trim_name(name: &str) -> &str {
+    name.trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' '])
+}
+
+/// Zero-width and direction-formatting characters (Unicode `Cf` ones that
+/// change how a name displays: `evil\u{202E}gpj.exe` shows as `evilexe.jpg`).
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9` and `COM¹²³`,
+/// `LPT¹²³`, with any extension.
 fn is_reserved_on_windows(name: &str) -> bool {
     let stem = name.split('.').next().unwrap_or(name).trim_end();
-    let upper = stem.to_ascii_uppercase();
-    matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || (upper.len() == 4
-            && (upper.starts_with("COM") || upper.starts_with("LPT"))
-            && matches!(upper.as_bytes()[3], b'1'..=b'9'))
+    let upper = stem.to_uppercase();
+    if matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) {
+        return true;
+    }
+    let Some(number) = upper
+        .strip_prefix("COM")
+        .or_else(|| upper.strip_prefix("LPT"))
+    else {
+        return false;
+    };
+    let mut chars = number.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some('0'..='9' | '¹' | '²' | '³'), None)
+    )
 }
 
 fn truncate_keeping_extension(name: &str, max: usize) -> String {
@@ -718,14 +821,21 @@ struct Meter {
 }
 
 impl Meter {
-    fn begin_headers(&self) {
+    /// Marks the header phase until the guard drops (also when the
+    /// `next_field` future is dropped half-way).
+    fn headers_phase(&self) -> HeadersPhase<'_> {
         self.headers_from
             .store(self.delivered.load(Ordering::Relaxed), Ordering::Relaxed);
         self.in_headers.store(true, Ordering::Relaxed);
+        HeadersPhase(self)
     }
+}
 
-    fn end_headers(&self) {
-        self.in_headers.store(false, Ordering::Relaxed);
+struct HeadersPhase<'a>(&'a Meter);
+
+impl Drop for HeadersPhase<'_> {
+    fn drop(&mut self) {
+        self.0.in_headers.store(false, Ordering::Relaxed);
     }
 }
 
@@ -741,40 +851,58 @@ impl std::fmt::Display for HeadersTooLarge {
 
 impl std::error::Error for HeadersTooLarge {}
 
+/// How much of the body multer is given at a time while it looks for a
+/// header section: it reads everything the stream has ready before it
+/// parses, so chunks are cut to this size and a `Pending` put between them.
+/// The header section is then measured to within one slice, however the
+/// transport happened to chunk the body.
+const HEADER_SLICE: usize = 8 * 1024;
+
 /// The request body as a stream of bytes, metered.
 struct MeteredBody {
     body: http_body_util::BodyDataStream<Body>,
     meter: Arc<Meter>,
+    /// The rest of a chunk cut into slices.
+    held: Bytes,
+    /// Whether a slice was just given in the header phase (a `Pending` comes next).
+    sliced: bool,
 }
 
 impl Stream for MeteredBody {
     type Item = Result<Bytes, crate::BoxError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let item = match Pin::new(&mut self.body).poll_next(cx) {
-            Poll::Ready(item) => item,
-            Poll::Pending => return Poll::Pending,
+        let in_headers = self.meter.in_headers.load(Ordering::Relaxed);
+        if in_headers && std::mem::take(&mut self.sliced) {
+            // Let multer parse what it has before it takes more.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let mut data = if self.held.is_empty() {
+            match Pin::new(&mut self.body).poll_next(cx) {
+                Poll::Ready(Some(Ok(data))) => data,
+                other => return other,
+            }
+        } else {
+            std::mem::take(&mut self.held)
         };
-        let Some(Ok(data)) = item else {
-            return Poll::Ready(item);
-        };
+        if in_headers && data.len() > HEADER_SLICE {
+            self.held = data.split_off(HEADER_SLICE);
+        }
         let meter = &self.meter;
         let delivered = meter.delivered.load(Ordering::Relaxed) + data.len() as u64;
         meter.delivered.store(delivered, Ordering::Relaxed);
-        if meter.in_headers.load(Ordering::Relaxed)
-            && delivered - meter.headers_from.load(Ordering::Relaxed)
-                > HEADER_SECTION_LIMIT + MAX_CHUNK_BEYOND_HEADERS
-        {
-            return Poll::Ready(Some(Err(Box::new(HeadersTooLarge))));
+        if in_headers {
+            if delivered - meter.headers_from.load(Ordering::Relaxed)
+                > HEADER_SECTION_LIMIT + HEADER_SLICE as u64
+            {
+                return Poll::Ready(Some(Err(Box::new(HeadersTooLarge))));
+            }
+            self.sliced = true;
         }
         Poll::Ready(Some(Ok(data)))
     }
 }
-
-/// The chunk that ends a header section also carries the start of the
-/// field's value: as much as one read of the connection (hyper reads up to
-/// about 400 KiB at a time), which is not header bytes.
-const MAX_CHUNK_BEYOND_HEADERS: u64 = 512 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -798,6 +926,12 @@ mod tests {
             ("  spaced  ", Some("spaced")),
             ("trailing.", Some("trailing")),
             ("\u{0}\u{1}\u{7f}", None),
+            ("evil\u{202E}gpj.exe", Some("evilgpj.exe")),
+            ("a<b>c:d\"e|f?g*h.txt", Some("abcdefgh.txt")),
+            ("COM0.txt", None),
+            ("lpt\u{b9}", None),
+            ("CONIN$", None),
+            ("com10", Some("com10")),
             ("ok\u{0}.txt", Some("ok.txt")),
             ("CON", None),
             ("com1.log", None),
