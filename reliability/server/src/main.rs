@@ -6,7 +6,8 @@
 //! printed as `listening on <port>` on stdout), `HEADER_TIMEOUT`,
 //! `KEEP_ALIVE`, `DRAIN`, `SHUTDOWN_DELAY`, `MAX_CONNECTIONS` (a count),
 //! `TLS_DIR` (a directory: a self-signed certificate for localhost is written
-//! there as `cert.pem` and served), `LOG` (`info`, `warn`...).
+//! there as `cert.pem` and served), `FILES_DIR` (a directory served under
+//! `/files`), `LOG` (`info`, `warn`...).
 
 use std::io::Write;
 use std::time::Duration;
@@ -70,7 +71,10 @@ async fn main() {
         .await
         .expect("bind");
     let port = listener.local_addr().expect("local address").port();
-    let app = App::new().mount("/", routes![index, slow, forever, upload, user]);
+    let mut app = App::new().mount("/", routes![index, slow, forever, upload, user]);
+    if let Ok(dir) = std::env::var("FILES_DIR") {
+        app = app.files("/files", dir);
+    }
     let mut server = app.serve_listener(listener);
     if let Some(timeout) = millis("HEADER_TIMEOUT") {
         server = server.header_read_timeout(timeout);
