@@ -752,7 +752,7 @@ pub fn safe_file_name(raw: &str) -> Option<String> {
     let name = truncate_keeping_extension(trim_name(&cleaned), MAX_FILE_NAME);
     // Cutting may leave a trailing dot or space, which Windows drops.
     let name = trim_name(&name);
-    if name.is_empty() || is_reserved_on_windows(name) {
+    if name.is_empty() || crate::extract::is_reserved_on_windows(name) {
         return None;
     }
     Some(name.to_owned())
@@ -769,30 +769,6 @@ fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
-}
-
-/// `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9` and `COM¹²³`,
-/// `LPT¹²³`, with any extension.
-fn is_reserved_on_windows(name: &str) -> bool {
-    let stem = name.split('.').next().unwrap_or(name).trim_end();
-    let upper = stem.to_uppercase();
-    if matches!(
-        upper.as_str(),
-        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
-    ) {
-        return true;
-    }
-    let Some(number) = upper
-        .strip_prefix("COM")
-        .or_else(|| upper.strip_prefix("LPT"))
-    else {
-        return false;
-    };
-    let mut chars = number.chars();
-    matches!(
-        (chars.next(), chars.next()),
-        (Some('0'..='9' | '¹' | '²' | '³'), None)
-    )
 }
 
 fn truncate_keeping_extension(name: &str, max: usize) -> String {

@@ -228,7 +228,12 @@ fn log_error(context: Option<&PanicContext>, response: &mut Response) {
 
 /// Drops the body of a response to HEAD, keeping the length it would have had.
 fn strip_body(mut response: Response) -> Response {
-    if !response.headers().contains_key(header::CONTENT_LENGTH) {
+    // A 304 or 204 has no content, and no length to announce.
+    let has_content = !matches!(
+        response.status(),
+        http::StatusCode::NOT_MODIFIED | http::StatusCode::NO_CONTENT
+    ) && !response.status().is_informational();
+    if has_content && !response.headers().contains_key(header::CONTENT_LENGTH) {
         if let Some(length) = response.body().size_hint().exact() {
             response
                 .headers_mut()

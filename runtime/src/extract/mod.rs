@@ -47,6 +47,8 @@ pub use param::{FromParam, ParamRejection};
 pub use query::{Query, QueryRejection};
 pub use state::{State, StateKey, StateNeeds};
 
+#[cfg(feature = "multipart")]
+pub(crate) use param::is_reserved_on_windows;
 pub(crate) use param::parse_param;
 
 /// An argument built from the request's head and context, without its body.

@@ -120,6 +120,13 @@ impl FromParam for std::path::PathBuf {
                 text if cfg!(windows) && text.contains(':') => {
                     return Err("`:` is not allowed in a path segment")
                 }
+                // Windows drops a trailing dot or space (`page.html.` would
+                // be another name for `page.html`) and opens devices by name.
+                text if cfg!(windows)
+                    && (text.ends_with(['.', ' ']) || is_reserved_on_windows(text)) =>
+                {
+                    return Err("a name Windows would read as another file or a device")
+                }
                 text => path.push(text),
             }
         }
@@ -237,4 +244,28 @@ fn path_changed(parts: &RequestParts, name: &str) -> Response {
     Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
         .with_detail("the request path was changed after routing")
         .into_response()
+}
+
+/// `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9` and `COM¹²³`,
+/// `LPT¹²³`, with any extension.
+pub(crate) fn is_reserved_on_windows(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).trim_end();
+    let upper = stem.to_uppercase();
+    if matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) {
+        return true;
+    }
+    let Some(number) = upper
+        .strip_prefix("COM")
+        .or_else(|| upper.strip_prefix("LPT"))
+    else {
+        return false;
+    };
+    let mut chars = number.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some('0'..='9' | '¹' | '²' | '³'), None)
+    )
 }

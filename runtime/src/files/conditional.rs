@@ -39,8 +39,8 @@ pub(crate) struct Validators<'a> {
 /// Decides the answer, in the order RFC 9110 §13.2.2 gives.
 pub(crate) fn decide(method: &Method, headers: &HeaderMap, file: &Validators<'_>) -> Answer {
     let read = *method == Method::GET || *method == Method::HEAD;
-    if let Some(value) = header_str(headers, header::IF_MATCH) {
-        if !matches_any(value, file.etag, Comparison::Strong) {
+    if let Some(value) = header_list(headers, header::IF_MATCH) {
+        if !matches_any(&value, file.etag, Comparison::Strong) {
             return Answer::PreconditionFailed;
         }
     } else if let Some(since) = header_date(headers, header::IF_UNMODIFIED_SINCE) {
@@ -48,8 +48,8 @@ pub(crate) fn decide(method: &Method, headers: &HeaderMap, file: &Validators<'_>
             return Answer::PreconditionFailed;
         }
     }
-    if let Some(value) = header_str(headers, header::IF_NONE_MATCH) {
-        if matches_any(value, file.etag, Comparison::Weak) {
+    if let Some(value) = header_list(headers, header::IF_NONE_MATCH) {
+        if matches_any(&value, file.etag, Comparison::Weak) {
             return if read {
                 Answer::NotModified
             } else {
@@ -92,8 +92,13 @@ fn if_range_holds(condition: &str, file: &Validators<'_>) -> bool {
     if condition.starts_with('"') || condition.starts_with("W/") {
         return condition == file.etag;
     }
+    // A date is a weak validator: it holds only for a file last changed at
+    // least a second before now, since two changes within one second share
+    // it (Apache's rule).
     match (httpdate::parse_http_date(condition), file.modified) {
-        (Ok(date), Some(modified)) => date == modified,
+        (Ok(date), Some(modified)) => {
+            date == modified && modified + std::time::Duration::from_secs(1) <= SystemTime::now()
+        }
         _ => false,
     }
 }
@@ -119,6 +124,16 @@ fn matches_any(list: &str, etag: &str, comparison: Comparison) -> bool {
         })
 }
 
+/// A list header, its lines joined with commas (a list may be sent on several lines).
+fn header_list(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    let mut lines = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    let first = lines.next()?;
+    Some(lines.fold(first.to_owned(), |list, line| list + "," + line))
+}
+
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
@@ -142,9 +157,18 @@ enum Parsed {
 /// past the end are cut to it; ranges that overlap or touch are merged, in
 /// the order of the file (as RFC 9110 §14.3 allows).
 fn parse_ranges(value: &str, len: u64) -> Parsed {
-    let Some(specs) = value.trim().strip_prefix("bytes=") else {
+    let value = value.trim();
+    let Some(specs) = value
+        .get(..6)
+        .filter(|unit| unit.eq_ignore_ascii_case("bytes="))
+        .map(|_| &value[6..])
+    else {
         return Parsed::Ignore;
     };
+    if len == 0 {
+        // An empty file has no byte to range over: it is sent whole (empty).
+        return Parsed::Ignore;
+    }
     let mut ranges = Vec::new();
     for spec in specs
         .split(',')
@@ -193,9 +217,15 @@ fn parse_ranges(value: &str, len: u64) -> Parsed {
             Parsed::Unsatisfiable
         };
     }
-    ranges.sort_by_key(|range| range.start);
-    let mut merged: Vec<Range<u64>> = Vec::with_capacity(ranges.len());
-    for range in ranges {
+    // In the order asked for, unless some overlap or touch: then merged, in
+    // the file's order (RFC 9110 §14.6 allows coalescing).
+    let mut sorted = ranges.clone();
+    sorted.sort_by_key(|range| range.start);
+    if sorted.windows(2).all(|pair| pair[0].end < pair[1].start) {
+        return Parsed::Ranges(ranges);
+    }
+    let mut merged: Vec<Range<u64>> = Vec::with_capacity(sorted.len());
+    for range in sorted {
         match merged.last_mut() {
             Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
             _ => merged.push(range),
@@ -232,6 +262,9 @@ mod tests {
             ("bytes=-5000", Parsed::Ranges(vec![0..1000])),
             ("bytes=900-5000", Parsed::Ranges(vec![900..1000])),
             ("bytes=0-0,-1", Parsed::Ranges(vec![0..1, 999..1000])),
+            // Kept in the order asked for when they do not overlap.
+            ("bytes=-1,0-0", Parsed::Ranges(vec![999..1000, 0..1])),
+            ("Bytes=0-1", Parsed::Ranges(vec![0..2])),
             ("bytes= 0-9 , 20-29", Parsed::Ranges(vec![0..10, 20..30])),
             // Overlapping and touching ranges merge; order follows the file.
             ("bytes=20-29,0-9,5-19", Parsed::Ranges(vec![0..30])),
@@ -246,6 +279,9 @@ mod tests {
             ("bytes=0-1;2-3", Parsed::Ignore),
         ] {
             assert_eq!(parse_ranges(header, len), expected, "{header}");
+        }
+        for empty in ["bytes=-5", "bytes=0-", "bytes=-1,-2"] {
+            assert_eq!(parse_ranges(empty, 0), Parsed::Ignore, "{empty}");
         }
         let many = format!("bytes={}", vec!["0-0"; MAX_RANGES + 1].join(","));
         assert_eq!(parse_ranges(&many, len), Parsed::Ignore);

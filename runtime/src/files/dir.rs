@@ -102,6 +102,16 @@ impl StaticFiles {
 
     /// The directory made absolute and free of links, checked to be a directory.
     pub(crate) fn resolve(&self) -> Result<FilesConfig, String> {
+        if let Some(index) = &self.index {
+            let mut components = Path::new(index).components();
+            let one_name = matches!(components.next(), Some(std::path::Component::Normal(_)))
+                && components.next().is_none();
+            if !one_name {
+                return Err(format!(
+                    "the index `{index}` must be a file name, not a path"
+                ));
+            }
+        }
         let root = std::fs::canonicalize(&self.dir)
             .map_err(|error| format!("`{}`: {error}", self.dir.display()))?;
         if !root.is_dir() {
@@ -192,18 +202,22 @@ fn redirect_to_slash(request: Request) -> HandlerFuture {
     HandlerFuture::new(async move { redirect_with_slash(&request) })
 }
 
-/// 308 to the request's path with a `/` added, query kept.
+/// 308 to the request's path with a `/` added, query kept. The location is
+/// relative (`./docs/`): built from the request's path it could otherwise
+/// read as another host (`//evil.example/`).
 fn redirect_with_slash(request: &Request) -> Response {
     let uri = request.uri();
+    let last = uri.path().rsplit('/').next().unwrap_or("");
     let location = match uri.query() {
-        Some(query) => format!("{}/?{query}", uri.path()),
-        None => format!("{}/", uri.path()),
+        Some(query) => format!("./{last}/?{query}"),
+        None => format!("./{last}/"),
+    };
+    let Ok(location) = HeaderValue::from_str(&location) else {
+        return Problem::new(StatusCode::NOT_FOUND).into_response();
     };
     let mut response = Response::new(crate::Body::empty());
     *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
-    if let Ok(location) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
+    response.headers_mut().insert(header::LOCATION, location);
     response
 }
 
@@ -272,28 +286,22 @@ fn find(
     accepted: &[&'static str],
 ) -> Found {
     let mut path = config.root.join(relative);
-    let mut metadata = match std::fs::metadata(&path) {
+    let metadata = match std::fs::metadata(&path) {
         Ok(metadata) => metadata,
         Err(error) => return Found::Error(error.into()),
     };
     if metadata.is_dir() {
-        let Some(index) = &config.options.index else {
+        // Checked before the redirect, which would tell that a directory
+        // out of the root exists.
+        let inside = config.options.symlinks_outside
+            || std::fs::canonicalize(&path).is_ok_and(|real| is_inside(&config.root, &real));
+        let Some(index) = config.options.index.as_ref().filter(|_| inside) else {
             return Found::Error(FileError::NotFound);
         };
         if !ends_with_slash {
             return Found::AddSlash;
         }
         path.push(index);
-        metadata = match std::fs::metadata(&path) {
-            Ok(metadata) => metadata,
-            Err(error) => return Found::Error(error.into()),
-        };
-    }
-    if !metadata.is_file() {
-        return Found::Error(FileError::NotFound);
-    }
-    if !config.options.symlinks_outside && !stays_inside(&config.root, &path) {
-        return Found::Error(FileError::NotFound);
     }
     let content_type = content_type_for(&path);
     for encoding in accepted {
@@ -301,11 +309,7 @@ fn find(
         let mut sibling = path.clone().into_os_string();
         sibling.push(".");
         sibling.push(extension);
-        let sibling = PathBuf::from(sibling);
-        if !config.options.symlinks_outside && !stays_inside(&config.root, &sibling) {
-            continue;
-        }
-        if let Some((file, metadata)) = open_file(&sibling) {
+        if let Ok((file, metadata)) = open_checked(config, Path::new(&sibling)) {
             return Found::File(NamedFile::from_parts(
                 file,
                 &metadata,
@@ -314,27 +318,59 @@ fn find(
             ));
         }
     }
-    match std::fs::File::open(&path).and_then(|file| Ok((file.metadata()?, file))) {
-        Ok((metadata, file)) if metadata.is_file() => {
+    match open_checked(config, &path) {
+        Ok((file, metadata)) => {
             Found::File(NamedFile::from_parts(file, &metadata, content_type, None))
         }
-        Ok(_) => Found::Error(FileError::NotFound),
-        Err(error) => Found::Error(error.into()),
+        Err(error) => Found::Error(error),
     }
 }
 
-fn open_file(path: &Path) -> Option<(std::fs::File, std::fs::Metadata)> {
-    let file = std::fs::File::open(path).ok()?;
-    let metadata = file.metadata().ok()?;
-    metadata.is_file().then_some((file, metadata))
+/// Opens a regular file, and (unless links out are allowed) checks that the
+/// file opened, links followed, is inside the root and not hidden.
+fn open_checked(
+    config: &Resolved,
+    path: &Path,
+) -> Result<(std::fs::File, std::fs::Metadata), FileError> {
+    // Looked at before opening: opening a FIFO would block.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(FileError::NotFound);
+    }
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(FileError::NotFound);
+    }
+    if !config.options.symlinks_outside && !is_inside(&config.root, &real_path(&file, path)?) {
+        return Err(FileError::NotFound);
+    }
+    Ok((file, metadata))
 }
 
-/// Whether `path`, with every link followed, is inside `root` (canonical).
-fn stays_inside(root: &Path, path: &Path) -> bool {
-    match std::fs::canonicalize(path) {
-        Ok(real) => real.starts_with(root),
-        Err(_) => false,
+/// Where the opened file really is. On Linux, from the open descriptor, so
+/// that a link swapped in after the check cannot redirect the open.
+fn real_path(file: &std::fs::File, path: &Path) -> std::io::Result<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(real) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return Ok(real);
+        }
     }
+    let _ = file;
+    std::fs::canonicalize(path)
+}
+
+/// Whether `real` (a canonical path) is under `root` with no hidden
+/// component on the way (a link may lead to `.git`; on Windows a short name
+/// like `GIT~1` may too).
+fn is_inside(root: &Path, real: &Path) -> bool {
+    real.strip_prefix(root).is_ok_and(|rest| {
+        rest.components().all(|component| match component {
+            std::path::Component::Normal(name) => !name.to_string_lossy().starts_with('.'),
+            _ => false,
+        })
+    })
 }
 
 /// The precompressed encodings the client accepts, best first: `br`, then
@@ -349,7 +385,8 @@ fn accepted_encodings(headers: &HeaderMap) -> Vec<&'static str> {
             let mut parts = item.split(';');
             let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
             let quality = parts
-                .filter_map(|param| param.trim().strip_prefix("q="))
+                .map(|param| param.trim().to_ascii_lowercase())
+                .filter_map(|param| param.strip_prefix("q=").map(str::to_owned))
                 .find_map(|q| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
             match coding.as_str() {

@@ -112,14 +112,30 @@ rejection!(FileError, finish = FileError::log);
 
 impl From<std::io::Error> for FileError {
     fn from(error: std::io::Error) -> Self {
+        use std::io::ErrorKind;
         match error.kind() {
-            std::io::ErrorKind::NotFound
-            | std::io::ErrorKind::NotADirectory
-            | std::io::ErrorKind::IsADirectory => FileError::NotFound,
-            std::io::ErrorKind::PermissionDenied => FileError::Forbidden,
+            // A name no file can have (too long, a character the file
+            // system refuses, a loop of links) is a file that is not there.
+            ErrorKind::NotFound
+            | ErrorKind::NotADirectory
+            | ErrorKind::IsADirectory
+            | ErrorKind::InvalidInput => FileError::NotFound,
+            ErrorKind::PermissionDenied => FileError::Forbidden,
+            _ if is_bad_name(&error) => FileError::NotFound,
             _ => FileError::Io(error),
         }
     }
+}
+
+#[cfg(unix)]
+fn is_bad_name(error: &std::io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::ENAMETOOLONG | libc::ELOOP))
+}
+
+#[cfg(not(unix))]
+fn is_bad_name(error: &std::io::Error) -> bool {
+    // ERROR_INVALID_NAME, ERROR_FILENAME_EXCED_RANGE, ERROR_CANT_RESOLVE_FILENAME.
+    matches!(error.raw_os_error(), Some(123 | 206 | 1921))
 }
 
 impl NamedFile {
@@ -130,6 +146,11 @@ impl NamedFile {
         let path = path.as_ref().to_owned();
         let content_type = content_type_for(&path);
         let (file, metadata) = tokio::task::spawn_blocking(move || {
+            // Checked before opening: a directory cannot be opened
+            // everywhere, and opening a FIFO would block.
+            if !std::fs::metadata(&path)?.is_file() {
+                return Err(std::io::ErrorKind::NotFound.into());
+            }
             let file = File::open(&path)?;
             let metadata = file.metadata()?;
             Ok::<_, std::io::Error>((file, metadata))
@@ -149,16 +170,18 @@ impl NamedFile {
         encoding: Option<&'static str>,
     ) -> NamedFile {
         let len = metadata.len();
-        // HTTP dates have whole seconds: comparisons are made at that precision.
-        let modified = metadata.modified().ok().map(whole_seconds);
+        let modified = metadata.modified().ok().and_then(http_date_of);
         let stamp = metadata
             .modified()
             .ok()
             .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |since| since.as_nanos());
+        // The inode tells apart two versions of a file written with the
+        // same size and time (reproducible builds set every time alike).
+        let inode = inode_of(metadata);
         let etag = match encoding {
-            Some(encoding) => format!("\"{len:x}-{stamp:x}-{encoding}\""),
-            None => format!("\"{len:x}-{stamp:x}\""),
+            Some(encoding) => format!("\"{len:x}-{stamp:x}-{inode:x}-{encoding}\""),
+            None => format!("\"{len:x}-{stamp:x}-{inode:x}\""),
         };
         NamedFile {
             file: Arc::new(file),
@@ -320,6 +343,8 @@ impl NamedFile {
 /// The whole file, and a marker that lets the handler's shim answer the
 /// request's conditional and range headers (see [`finish`]).
 impl IntoResponse for NamedFile {
+    const USES_REQUEST: bool = true;
+
     fn into_response(self) -> Response {
         let served = Served(self.clone());
         let mut response = self.whole();
@@ -359,27 +384,43 @@ pub(crate) fn finish(response: Response, parts: &RequestParts) -> Response {
         return response;
     }
     let mut answer = file.respond_to(&head.method, &head.headers);
-    if answer.status() != StatusCode::OK {
-        for (name, value) in response.headers() {
-            if !answer.headers().contains_key(name) && is_kept_header(name) {
-                answer.headers_mut().insert(name, value.clone());
+    let single_range = answer.status() == StatusCode::PARTIAL_CONTENT
+        && answer.headers().contains_key(header::CONTENT_RANGE);
+    match answer.status() {
+        StatusCode::OK => return response,
+        // Part of the same body: the handler's headers hold, its content
+        // type too for one range (several are `multipart/byteranges`).
+        StatusCode::PARTIAL_CONTENT => {
+            for (name, value) in response.headers() {
+                let keep = match *name {
+                    header::CONTENT_LENGTH | header::CONTENT_RANGE | header::TRANSFER_ENCODING => {
+                        false
+                    }
+                    header::CONTENT_TYPE => single_range,
+                    _ => true,
+                };
+                if keep {
+                    answer.headers_mut().insert(name, value.clone());
+                }
             }
         }
-        return answer;
+        // No body: the caching headers a 200 would have had.
+        StatusCode::NOT_MODIFIED => {
+            for name in [
+                header::CACHE_CONTROL,
+                header::EXPIRES,
+                header::VARY,
+                header::CONTENT_LOCATION,
+            ] {
+                if let Some(value) = response.headers().get(&name) {
+                    answer.headers_mut().insert(name, value.clone());
+                }
+            }
+        }
+        // A problem, not the file: none of the file's headers.
+        _ => {}
     }
-    response
-}
-
-/// Headers of the handler's response that an answer for a range or a 304
-/// keeps (caching headers and the like), not those of the whole body.
-fn is_kept_header(name: &header::HeaderName) -> bool {
-    !matches!(
-        *name,
-        header::CONTENT_LENGTH
-            | header::CONTENT_TYPE
-            | header::CONTENT_RANGE
-            | header::TRANSFER_ENCODING
-    )
+    answer
 }
 
 /// The content type for a path's extension; text gets `charset=utf-8`.
@@ -430,11 +471,28 @@ fn attachment_header(file_name: &str) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-fn whole_seconds(time: SystemTime) -> SystemTime {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(since) => UNIX_EPOCH + Duration::from_secs(since.as_secs()),
-        Err(_) => time,
-    }
+/// The modification time as an HTTP date can say it: in whole seconds
+/// (comparisons are made at that precision), not after now (RFC 9110
+/// §8.8.2.1), and `None` for a time an HTTP date cannot hold (before 1970,
+/// after 9999).
+fn http_date_of(time: SystemTime) -> Option<SystemTime> {
+    const YEAR_10000: u64 = 253_402_300_800;
+    let since = time.duration_since(UNIX_EPOCH).ok()?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |now| now.as_secs());
+    let seconds = since.as_secs().min(now);
+    (seconds < YEAR_10000).then(|| UNIX_EPOCH + Duration::from_secs(seconds))
+}
+
+#[cfg(unix)]
+fn inode_of(metadata: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(metadata)
+}
+
+#[cfg(not(unix))]
+fn inode_of(_metadata: &std::fs::Metadata) -> u64 {
+    0
 }
 
 /// A boundary no file's bytes are likely to hold: random per process, counted per response.

@@ -47,7 +47,20 @@ impl Compression {
             .and(NotForContentType::const_new("application/zip"))
             .and(NotForContentType::const_new("application/gzip"))
             .and(NotForContentType::const_new("application/zstd"))
-            .and(NotForContentType::const_new("font/woff"));
+            .and(NotForContentType::const_new("font/woff"))
+            // Files (they answer ranges and carry a strong `ETag` of their
+            // bytes, which compressing on the fly would make false) and
+            // partial content: served as they are; precompressed siblings
+            // (`StaticFiles::precompressed`) are the way to compress them.
+            .and(
+                |status: http::StatusCode,
+                 _: http::Version,
+                 headers: &http::HeaderMap,
+                 _: &http::Extensions| {
+                    status != http::StatusCode::PARTIAL_CONTENT
+                        && !headers.contains_key(http::header::ACCEPT_RANGES)
+                },
+            );
         CompressionLayer::new()
             .gzip(true)
             .br(true)

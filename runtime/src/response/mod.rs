@@ -66,6 +66,13 @@ pub type Response = http::Response<Body>;
 pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self) -> Response;
+
+    /// Whether the response is finished against the request it answers (a
+    /// `NamedFile` answers its conditional and range headers): the handler's
+    /// shim keeps the request until then only for such types, so that the
+    /// others do not pay for it. Wrappers (`Result`, `Option`, tuples) pass it on.
+    #[doc(hidden)]
+    const USES_REQUEST: bool = false;
 }
 
 /// Headers that can be added to a response, in a tuple such as `(StatusCode, headers, body)`.
@@ -184,6 +191,8 @@ impl IntoResponse for Body {
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    const USES_REQUEST: bool = T::USES_REQUEST || E::USES_REQUEST;
+
     fn into_response(self) -> Response {
         match self {
             Ok(value) => value.into_response(),
@@ -210,6 +219,8 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
 /// # });
 /// ```
 impl<T: IntoResponse> IntoResponse for Option<T> {
+    const USES_REQUEST: bool = T::USES_REQUEST;
+
     fn into_response(self) -> Response {
         match self {
             Some(value) => value.into_response(),
@@ -221,6 +232,8 @@ impl<T: IntoResponse> IntoResponse for Option<T> {
 }
 
 impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    const USES_REQUEST: bool = T::USES_REQUEST;
+
     fn into_response(self) -> Response {
         let mut response = self.1.into_response();
         *response.status_mut() = self.0;
@@ -229,6 +242,8 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
 }
 
 impl<H: IntoResponseHeaders, T: IntoResponse> IntoResponse for (StatusCode, H, T) {
+    const USES_REQUEST: bool = T::USES_REQUEST;
+
     fn into_response(self) -> Response {
         let (status, headers, body) = self;
         let mut response = body.into_response();
@@ -241,6 +256,8 @@ impl<H: IntoResponseHeaders, T: IntoResponse> IntoResponse for (StatusCode, H, T
 }
 
 impl<H: IntoResponseHeaders, T: IntoResponse> IntoResponse for (H, T) {
+    const USES_REQUEST: bool = T::USES_REQUEST;
+
     fn into_response(self) -> Response {
         let (headers, body) = self;
         let mut response = body.into_response();
