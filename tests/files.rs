@@ -644,3 +644,41 @@ async fn compression_leaves_files_and_ranges_alone() {
     );
     assert_eq!(parts[1].1, &data[5000..]);
 }
+
+#[waypost::middleware]
+async fn stamp(request: waypost::Request, next: waypost::Next) -> waypost::Response {
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert("x-group", waypost::http::HeaderValue::from_static("docs"));
+    response
+}
+
+#[tokio::test]
+async fn a_group_serves_files_under_its_prefix_through_its_middleware() {
+    let (dir, _) = site();
+    let app = App::new().group(
+        waypost::Group::new("/api")
+            .wrap(stamp)
+            .files("/docs", &dir.0),
+    );
+    let addr = common::spawn(app).await;
+    let response = get(addr, "/api/docs/css/site.css", &[]).await;
+    assert_eq!(response.body, b"body { color: black }");
+    assert_eq!(response.header("x-group"), Some("docs"));
+    assert_eq!(get(addr, "/api/docs/", &[]).await.body, b"<h1>home</h1>");
+    assert_eq!(get(addr, "/docs/css/site.css", &[]).await.status, 404);
+    let mut routes: Vec<String> = App::new()
+        .group(waypost::Group::new("/api").files("/docs", &dir.0))
+        .routes()
+        .unwrap()
+        .into_iter()
+        .filter(|route| route.handler == "waypost::files::static_files")
+        .map(|route| format!("{} {}", route.method, route.path))
+        .collect();
+    routes.sort();
+    assert_eq!(
+        routes,
+        ["GET /api/docs", "GET /api/docs/", "GET /api/docs/<path..>"]
+    );
+}

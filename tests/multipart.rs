@@ -527,3 +527,48 @@ async fn an_upload_cut_off_by_a_timeout_leaves_no_file() {
     );
     assert!(dir.files().is_empty(), "{:?}", dir.files());
 }
+
+/// Every text field, joined: under whatever limits its scopes set.
+#[post("/echo")]
+async fn echo_fields(mut form: Multipart) -> Result<String, MultipartError> {
+    let mut texts = Vec::new();
+    while let Some(field) = form.next_field().await? {
+        texts.push(field.text().await?);
+    }
+    Ok(texts.join(","))
+}
+
+#[post("/roomy", wrap = [MultipartLimits::new().field(32)])]
+async fn roomy(form: Multipart) -> Result<String, MultipartError> {
+    echo_fields(form).await
+}
+
+#[tokio::test]
+async fn limits_are_set_per_app_group_and_route_and_the_innermost_wins() {
+    let app = App::new()
+        .wrap(MultipartLimits::new().field(8))
+        .mount("/", routes![echo_fields])
+        .group(
+            waypost::Group::new("/tight")
+                .wrap(MultipartLimits::new().field(4))
+                .mount("/", routes![echo_fields, roomy]),
+        );
+    let addr = common::spawn(app).await;
+    let ten = form(&[part("f", None, b"0123456789")]);
+    let six = form(&[part("f", None, b"012345")]);
+
+    // App scope: 8 bytes.
+    assert_eq!(post_form(addr, "/echo", &six).await.status, 200);
+    assert_eq!(
+        problem(&post_form(addr, "/echo", &ten).await, 413)["limit"],
+        8
+    );
+    // Group scope: 4 bytes.
+    assert_eq!(
+        problem(&post_form(addr, "/tight/echo", &six).await, 413)["limit"],
+        4
+    );
+    // Route scope, inside the group: 32 bytes.
+    let response = post_form(addr, "/tight/roomy", &ten).await;
+    assert_eq!(String::from_utf8_lossy(&response.body), "0123456789");
+}
