@@ -38,13 +38,13 @@ impl Next {
         let app = req.app().clone();
         let chain = app.chain(self.chain);
         match chain.layers.get(self.position as usize) {
-            Some(layer) => NextFuture::boxed(layer.call(
+            Some(layer) => NextFuture(State::InMiddleware(layer.call(
                 req,
                 Next {
                     chain: self.chain,
                     position: self.position + 1,
                 },
-            )),
+            ))),
             None => match &chain.end {
                 // Past the app's middleware, panics are caught again, so that
                 // they see the 500 (an access log records it, a request id
@@ -69,8 +69,11 @@ impl Next {
 pub struct NextFuture(State);
 
 enum State {
-    /// A middleware or handler is running.
+    /// A handler is running (or a middleware that the request reached
+    /// through another `NextFuture`).
     Running(HandlerFuture),
+    /// A middleware is running and holds the request (see `ResponseFuture::run_ahead`).
+    InMiddleware(HandlerFuture),
     /// Answered without running anything (404, 405). Boxed: these are the
     /// cold path, and the future every request carries stays small.
     Ready(Option<Box<Response>>),
@@ -85,11 +88,16 @@ impl NextFuture {
         NextFuture(State::Ready(Some(Box::new(response))))
     }
 
+    /// Whether a middleware holds the request.
+    pub(crate) fn in_middleware(&self) -> bool {
+        matches!(self.0, State::InMiddleware(_))
+    }
+
     /// The future as a [`HandlerFuture`], boxing it only if it is not boxed
     /// already: a middleware that only changes the request returns this.
     pub fn into_boxed(self) -> HandlerFuture {
         match self.0 {
-            State::Running(future) => future,
+            State::Running(future) | State::InMiddleware(future) => future,
             _ => HandlerFuture::new(self),
         }
     }
@@ -100,7 +108,7 @@ impl Future for NextFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         match &mut self.get_mut().0 {
-            State::Running(future) => Pin::new(future).poll(cx),
+            State::Running(future) | State::InMiddleware(future) => Pin::new(future).poll(cx),
             State::Ready(response) => {
                 Poll::Ready(*response.take().expect("NextFuture polled after completion"))
             }

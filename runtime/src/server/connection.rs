@@ -543,8 +543,15 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnServi
         // An HTTP/2 CONNECT makes a stream a tunnel, not the connection.
         let connect =
             request.method() == http::Method::CONNECT && request.version() < Version::HTTP_2;
+        let mut future = self.app.call_with(request);
+        // The response, when the chain gives it without waiting: in the
+        // slot the immediate answers use, so that `InFlight` grows by nothing.
+        let future = match future.run_ahead() {
+            Some(response) => Err(Some(response)),
+            None => Ok(future),
+        };
         InFlight {
-            future: Ok(self.app.call_with(request)),
+            future,
             guard,
             connect,
         }
