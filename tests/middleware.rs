@@ -420,3 +420,101 @@ async fn parameters_survive_a_middleware_that_replaces_the_uri() {
     let response = client.get("/rewritten/41").send().await;
     assert_eq!(response.text(), "41 rewritten=1");
 }
+
+/// Waits (a timer, then a task's answer) before and after the rest of the chain.
+#[middleware]
+async fn waits(req: Request, next: Next) -> Response {
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let answer = tokio::spawn(async { "woken" }).await.unwrap();
+    let mut response = next.run(req).await;
+    tokio::task::yield_now().await;
+    response
+        .headers_mut()
+        .insert("x-waited", waypost::http::HeaderValue::from_static(answer));
+    response
+}
+
+#[waypost::get("/waits")]
+async fn after_waiting() -> &'static str {
+    "done"
+}
+
+/// Passes the request on at once: the handler runs in the first poll.
+#[middleware]
+async fn passes(req: Request, next: Next) -> Response {
+    next.run(req).await
+}
+
+#[waypost::get("/panics/<n>")]
+async fn panics_on_odd(n: u32) -> String {
+    assert!(n % 2 == 0, "odd stream {n}");
+    n.to_string()
+}
+
+/// A chain that waits is run ahead by the server as far as it goes, then
+/// woken like any other: keep-alive requests that wait all get answered.
+#[tokio::test]
+async fn middleware_that_waits_is_woken_after_the_server_ran_it_ahead() {
+    let addr = common::spawn(App::new().wrap(waits).mount("/", routes![after_waiting])).await;
+    let mut connection = Connection::open(addr).await;
+    for _ in 0..20 {
+        connection
+            .send(b"GET /waits HTTP/1.1\r\nhost: t\r\n\r\n")
+            .await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, b"done");
+        assert_eq!(response.header("x-waited"), Some("woken"));
+    }
+}
+
+/// Over HTTP/2 a panicking stream behind middleware, with panics not
+/// caught, ends that stream alone: the others on the connection answer.
+#[tokio::test]
+async fn an_http2_stream_that_panics_behind_middleware_ends_alone() {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let app = App::new()
+        .recover(false)
+        .wrap(passes)
+        .mount("/", routes![panics_on_odd]);
+    let addr = common::spawn(app).await;
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .expect("h2 handshake");
+    let driver = tokio::spawn(connection);
+    let tasks: Vec<_> = (0..8u32)
+        .map(|n| {
+            let mut sender = sender.clone();
+            tokio::spawn(async move {
+                let request = waypost::http::Request::get(format!("http://{addr}/panics/{n}"))
+                    .body(Full::new(waypost::Bytes::new()))
+                    .unwrap();
+                match sender.send_request(request).await {
+                    Ok(response) => {
+                        let status = response.status();
+                        let body = response.into_body().collect().await.map(|b| b.to_bytes());
+                        (n, Some(status), body.ok())
+                    }
+                    Err(_) => (n, None, None),
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (n, status, body) = tokio::time::timeout(common::STEP, task)
+            .await
+            .expect("an h2 request timed out")
+            .unwrap();
+        if n % 2 == 0 {
+            assert_eq!(status, Some(waypost::StatusCode::OK), "stream {n}");
+            assert_eq!(body.unwrap(), n.to_string().as_bytes());
+        } else {
+            assert_ne!(status, Some(waypost::StatusCode::OK), "stream {n}");
+        }
+    }
+    driver.abort();
+}

@@ -203,9 +203,11 @@ impl ResponseFuture {
     ///
     /// Polled with a waker that does nothing: a future that is not ready is
     /// polled again with the connection's waker, and futures wake only the
-    /// waker of their latest poll. Only from inside a tokio task (the
-    /// server's), where tokio's timers and I/O can register; and only when a
-    /// middleware holds the request.
+    /// waker of their latest poll (the `Future` contract: a future that kept
+    /// the waker of its first poll would never wake its connection). Only
+    /// from inside a tokio task (the server's, HTTP/1.1), where tokio's
+    /// timers and I/O can register; and only when a middleware holds the
+    /// request.
     pub(crate) fn run_ahead(&mut self) -> Option<Response> {
         // Without middleware the handler's shim has dropped the request
         // already, or keeps it in its own future: nothing to gain.

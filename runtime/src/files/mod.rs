@@ -40,6 +40,12 @@ pub use dir::StaticFiles;
 
 /// One file as a response.
 ///
+/// Return it from the handler as it is, or inside a `Result`, an `Option` or
+/// a tuple with a status or headers: then it answers the request's
+/// conditional and range headers. Turned into a `Response` first (or
+/// wrapped in a type of your own), or returned by a middleware, it is sent
+/// whole.
+///
 /// ```
 /// use std::path::PathBuf;
 /// use waypost::files::{FileError, NamedFile};

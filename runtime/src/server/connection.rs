@@ -540,13 +540,17 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnServi
                 connect: false,
             };
         }
+        let http1 = request.version() < Version::HTTP_2;
         // An HTTP/2 CONNECT makes a stream a tunnel, not the connection.
-        let connect =
-            request.method() == http::Method::CONNECT && request.version() < Version::HTTP_2;
+        let connect = request.method() == http::Method::CONNECT && http1;
         let mut future = self.app.call_with(request);
-        // The response, when the chain gives it without waiting: in the
-        // slot the immediate answers use, so that `InFlight` grows by nothing.
-        let future = match future.run_ahead() {
+        // HTTP/1.1 only: hyper's HTTP/2 server calls this on the connection's
+        // task and polls each stream on a task of its own, where handlers run
+        // in parallel and a panic ends one stream. The response, when the
+        // chain gives it without waiting, goes in the slot the immediate
+        // answers use, so that `InFlight` grows by nothing.
+        let ahead = if http1 { future.run_ahead() } else { None };
+        let future = match ahead {
             Some(response) => Err(Some(response)),
             None => Ok(future),
         };
