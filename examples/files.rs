@@ -22,7 +22,7 @@ use waypost::files::{FileError, NamedFile};
 use waypost::multipart::{Multipart, MultipartError, MultipartLimits};
 use waypost::{get, post, routes, App, Html, Redirect, State};
 
-const MIB: usize = 1024 * 1024;
+const MIB: u64 = 1024 * 1024;
 
 /// Where uploads are written.
 #[derive(Clone)]
@@ -47,7 +47,7 @@ async fn page(State(Uploads(dir)): State<Uploads>) -> Result<Html<String>, FileE
 }
 
 /// Saves every file of the form; text fields are ignored.
-#[post("/upload", wrap = [MultipartLimits::new().file(100 * MIB as u64).body(110 * MIB)])]
+#[post("/upload", wrap = [MultipartLimits::new().file(100 * MIB).body(110 * MIB)])]
 async fn upload(
     State(Uploads(dir)): State<Uploads>,
     mut form: Multipart,

@@ -421,6 +421,22 @@ async fn wrapped(
     ))
 }
 
+/// A file turned into a `Response` first: sent whole, and says so.
+#[get("/as-response")]
+async fn as_response(waypost::State(Root(root)): waypost::State<Root>) -> waypost::Response {
+    use waypost::IntoResponse;
+    NamedFile::open(root.join("data.bin")).await.into_response()
+}
+
+/// `waypost::Error` keeps a file error's status.
+#[get("/any-error/<name>")]
+async fn any_error(
+    name: String,
+    waypost::State(Root(root)): waypost::State<Root>,
+) -> Result<NamedFile, waypost::Error> {
+    Ok(NamedFile::open(root.join(name)).await?)
+}
+
 #[get("/sizes")]
 async fn sizes(waypost::State(Root(root)): waypost::State<Root>) -> Json<u64> {
     Json(
@@ -434,9 +450,10 @@ async fn sizes(waypost::State(Root(root)): waypost::State<Root>) -> Json<u64> {
 async fn named_files_from_handlers_answer_ranges_and_conditions() {
     let (dir, data) = site();
     FIXED.set(dir.0.join("data.bin")).unwrap();
-    let app = App::new()
-        .state(Root(dir.0.clone()))
-        .mount("/", routes![download, fixed, wrapped, sizes]);
+    let app = App::new().state(Root(dir.0.clone())).mount(
+        "/",
+        routes![download, fixed, wrapped, sizes, as_response, any_error],
+    );
     let addr = common::spawn(app).await;
 
     let response = get(addr, "/download/data.bin", &[]).await;
@@ -488,6 +505,22 @@ async fn named_files_from_handlers_answer_ranges_and_conditions() {
     // A directory is not a file.
     assert_eq!(get(addr, "/download/docs", &[]).await.status, 404);
     assert_eq!(get(addr, "/sizes", &[]).await.body, b"10000");
+
+    // Turned into a `Response` in the handler: the whole file, without
+    // claiming ranges it does not answer.
+    let response = get(addr, "/as-response", &[("range", "bytes=0-9")]).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, data);
+    assert_eq!(response.header("accept-ranges"), None);
+    // Through `waypost::Error`, a missing file is still a 404.
+    let response = get(addr, "/any-error/missing.bin", &[]).await;
+    assert_eq!(response.status, 404);
+    assert_eq!(
+        get(addr, "/any-error/data.bin", &[("range", "bytes=0-0")])
+            .await
+            .status,
+        206
+    );
 }
 
 #[test]

@@ -19,7 +19,7 @@ const FILE_SIZE: usize = 200 * MIB;
 #[derive(Clone)]
 struct Uploads(PathBuf);
 
-#[post("/upload", wrap = [MultipartLimits::new().body(300 * MIB).file(250 * MIB as u64)])]
+#[post("/upload", wrap = [MultipartLimits::new().body(300 * MIB as u64).file(250 * MIB as u64)])]
 async fn upload(
     State(Uploads(dir)): State<Uploads>,
     mut form: Multipart,

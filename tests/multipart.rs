@@ -274,6 +274,8 @@ async fn each_limit_answers_413_naming_the_field_and_leaves_no_partial_file() {
     // A file over its limit (1,024 bytes): after part of it was written.
     let body = form(&[part("avatar", Some("big.png"), &vec![7u8; 4096])]);
     let response = post_form(addr, "/upload", &body).await;
+    // The rest of the body is not read: the client is told the connection closes.
+    assert_eq!(response.header("connection"), Some("close"));
     let body = problem(&response, 413);
     assert_eq!(body["field"], "avatar");
     assert_eq!(body["limit"], 1024);
@@ -331,7 +333,7 @@ async fn each_limit_answers_413_naming_the_field_and_leaves_no_partial_file() {
     let body = problem(&post_form(addr, "/texts", &body).await, 413);
     assert_eq!(
         body["detail"],
-        "field `title` is larger than the text field limit of 16 bytes"
+        "field `title` is larger than the in-memory limit of 16 bytes"
     );
     // A limit set for one name (the last one set counts).
     let body = form(&[part("bio", None, &[b'b'; 32]), part("x", None, b"1")]);
@@ -507,13 +509,16 @@ async fn an_upload_cut_off_by_a_timeout_leaves_no_file() {
     .into_bytes();
     request.extend_from_slice(&file[..2000]);
     connection.send(&request).await;
-    // The file exists while the upload is under way…
+    // While the upload is under way it has a hidden temporary name, never
+    // the name it will have…
     let mut seen = false;
     for _ in 0..20 {
-        if dir.files() == ["slow.txt"] {
+        let files = dir.files();
+        if files.len() == 1 && files[0].starts_with('.') && files[0].ends_with(".part") {
             seen = true;
             break;
         }
+        assert!(!files.contains(&"slow.txt".to_owned()), "{files:?}");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert!(seen, "the upload did not start: {:?}", dir.files());
@@ -543,6 +548,29 @@ async fn roomy(form: Multipart) -> Result<String, MultipartError> {
     echo_fields(form).await
 }
 
+/// Sets only a file limit: the text-field limit of the scopes outside holds.
+#[post("/files-only", wrap = [MultipartLimits::new().file(1000)])]
+async fn files_only(form: Multipart) -> Result<String, MultipartError> {
+    echo_fields(form).await
+}
+
+#[post("/raw")]
+async fn raw_body(body: waypost::Bytes) -> String {
+    body.len().to_string()
+}
+
+/// Saves files, with `waypost::Error` as its error type.
+#[post("/any-error", wrap = [MultipartLimits::new().file(1024)])]
+async fn any_error(
+    State(Uploads(dir)): State<Uploads>,
+    mut form: Multipart,
+) -> Result<String, waypost::Error> {
+    while let Some(field) = form.next_field().await? {
+        field.save_in(&dir).await?;
+    }
+    Ok("saved".into())
+}
+
 #[tokio::test]
 async fn limits_are_set_per_app_group_and_route_and_the_innermost_wins() {
     let app = App::new()
@@ -551,7 +579,7 @@ async fn limits_are_set_per_app_group_and_route_and_the_innermost_wins() {
         .group(
             waypost::Group::new("/tight")
                 .wrap(MultipartLimits::new().field(4))
-                .mount("/", routes![echo_fields, roomy]),
+                .mount("/", routes![echo_fields, roomy, files_only]),
         );
     let addr = common::spawn(app).await;
     let ten = form(&[part("f", None, b"0123456789")]);
@@ -571,4 +599,46 @@ async fn limits_are_set_per_app_group_and_route_and_the_innermost_wins() {
     // Route scope, inside the group: 32 bytes.
     let response = post_form(addr, "/tight/roomy", &ten).await;
     assert_eq!(String::from_utf8_lossy(&response.body), "0123456789");
+    // A route that sets only a file limit keeps the group's text-field limit.
+    assert_eq!(
+        problem(&post_form(addr, "/tight/files-only", &six).await, 413)["limit"],
+        4
+    );
+}
+
+#[tokio::test]
+async fn a_raised_upload_limit_applies_to_uploads_only() {
+    let app = App::new()
+        .wrap(MultipartLimits::new().body(8 * 1024 * 1024))
+        .mount("/", routes![raw_body, echo_fields]);
+    let addr = common::spawn(app).await;
+    // 3 MiB of JSON: over the app's 2 MiB body limit, which uploads do not raise.
+    let json = vec![b'1'; 3 * 1024 * 1024];
+    let body = problem(
+        &post_raw(addr, "/raw", "application/json", &json).await,
+        413,
+    );
+    assert_eq!(body["limit"], 2 * 1024 * 1024);
+    // 3 MiB as a multipart upload: within the raised limit (the field's own
+    // limit is what refuses it).
+    let upload = form(&[part("f", None, &json)]);
+    let body = problem(&post_form(addr, "/echo", &upload).await, 413);
+    assert_eq!(body["field"], "f");
+    assert_eq!(body["limit"], 64 * 1024);
+}
+
+#[tokio::test]
+async fn upload_errors_keep_their_status_through_waypost_error() {
+    let dir = UploadDir::new("any-error");
+    let app = App::new()
+        .state(Uploads(dir.0.clone()))
+        .mount("/", routes![any_error]);
+    let addr = common::spawn(app).await;
+    let body = form(&[part("doc", Some("big.bin"), &[b'b'; 2000])]);
+    let response = post_form(addr, "/any-error", &body).await;
+    let body = problem(&response, 413);
+    assert_eq!(body["field"], "doc");
+    let response = post_raw(addr, "/any-error", "text/plain", b"x").await;
+    problem(&response, 415);
+    assert!(dir.files().is_empty(), "{:?}", dir.files());
 }

@@ -14,7 +14,10 @@ use crate::response::{IntoResponse, Response};
 /// By default it answers `500 Internal Server Error` as problem+json whose
 /// body says nothing of the cause (a database error's text is not for
 /// clients); the cause and its chain of sources are logged instead, at
-/// `ERROR`, with the request's method, path and route (as a panic is). A status
+/// `ERROR`, with the request's method, path and route (as a panic is).
+/// waypost's own errors keep their answer: a `Problem`, a rejection
+/// (`JsonRejection`, …), a `FileError` (a missing file is 404) or a
+/// `MultipartError` (an upload over its limit is 413). A status
 /// and a message for the client are set where the error is known:
 ///
 /// ```
@@ -121,11 +124,49 @@ where
 {
     fn from(error: E) -> Error {
         let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(error);
-        match boxed.downcast::<Problem>() {
-            Ok(problem) => Error::from_parts(*problem, None),
-            Err(cause) => Error::with_cause(StatusCode::INTERNAL_SERVER_ERROR, cause),
+        let boxed = match boxed.downcast::<Problem>() {
+            Ok(problem) => return Error::from_parts(*problem, None),
+            Err(boxed) => boxed,
+        };
+        match framework_problem(&*boxed) {
+            // A 5xx keeps its cause, to be logged; a 4xx says all there is.
+            Some(problem) if problem.status().is_server_error() => {
+                Error::from_parts(problem, Some(boxed))
+            }
+            Some(problem) => Error::from_parts(problem, None),
+            None => Error::with_cause(StatusCode::INTERNAL_SERVER_ERROR, boxed),
         }
     }
+}
+
+/// The answer of waypost's own error and rejection types (a file not found
+/// is 404, an upload over its limit 413): converted with `?`, they keep it.
+fn framework_problem(error: &(dyn std::error::Error + 'static)) -> Option<Problem> {
+    use crate::extract::*;
+    macro_rules! known {
+        ($($ty:ty),* $(,)?) => {$(
+            if let Some(error) = error.downcast_ref::<$ty>() {
+                return Some(error.to_problem());
+            }
+        )*};
+    }
+    known!(
+        crate::files::FileError,
+        BodyRejection,
+        StringRejection,
+        JsonRejection,
+        FormRejection,
+        QueryRejection,
+        ParamRejection,
+        ExtensionRejection,
+        AuthRejection,
+    );
+    #[cfg(feature = "multipart")]
+    known!(
+        crate::multipart::MultipartError,
+        crate::multipart::MultipartRejection,
+    );
+    None
 }
 
 impl IntoResponse for Error {

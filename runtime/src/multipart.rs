@@ -61,31 +61,34 @@ use crate::request::{Request, RequestParts};
 use crate::route::HandlerFuture;
 use crate::Body;
 
-/// What an upload may hold, for the routes it wraps (`wrap` it on the app,
-/// a group or a route; the innermost wins).
+/// What an upload may hold, for the routes it wraps: `wrap` it on the app,
+/// a group or a route. An inner one changes only what it sets (a route's
+/// `.file(..)` keeps the app's `.field(..)` and `.fields(..)`).
 ///
 /// Defaults: a text field (one without a file name) up to 64 KiB, a file up
 /// to the body limit, 1,000 fields, and the whole body up to the request's
 /// body limit ([`App::body_limit`](crate::App::body_limit), 2 MiB unless
-/// set; [`body`](MultipartLimits::body) raises it for these routes).
+/// set; [`body`](MultipartLimits::body) raises it for `multipart/form-data`
+/// requests to these routes, and no others).
 ///
 /// ```
 /// use waypost::multipart::MultipartLimits;
 /// use waypost::{App, Group};
 ///
+/// const MIB: u64 = 1024 * 1024;
 /// let limits = MultipartLimits::new()
-///     .body(200 * 1024 * 1024) // the whole request
-///     .file(100 * 1024 * 1024) // each file
+///     .body(200 * MIB) // the whole request
+///     .file(100 * MIB) // each file
 ///     .field(16 * 1024) // each text field
-///     .for_field("avatar", 1024 * 1024); // this field, file or not
+///     .for_field("avatar", MIB); // this field, file or not
 /// let app = App::new().group(Group::new("/uploads").wrap(limits));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MultipartLimits {
-    field: u64,
+    field: Option<u64>,
     file: Option<u64>,
-    fields: usize,
-    body: Option<usize>,
+    fields: Option<usize>,
+    body: Option<u64>,
     named: Vec<(String, u64)>,
 }
 
@@ -99,18 +102,6 @@ pub const DEFAULT_FIELD_COUNT: usize = 1000;
 /// memory until it ends, and would otherwise keep up to the body limit.
 pub const HEADER_SECTION_LIMIT: u64 = 64 * 1024;
 
-impl Default for MultipartLimits {
-    fn default() -> Self {
-        MultipartLimits {
-            field: DEFAULT_FIELD_LIMIT,
-            file: None,
-            fields: DEFAULT_FIELD_COUNT,
-            body: None,
-            named: Vec::new(),
-        }
-    }
-}
-
 impl MultipartLimits {
     /// The defaults above.
     pub fn new() -> Self {
@@ -119,7 +110,7 @@ impl MultipartLimits {
 
     /// The largest text field (a field without a file name), in bytes.
     pub fn field(mut self, bytes: u64) -> Self {
-        self.field = bytes;
+        self.field = Some(bytes);
         self
     }
 
@@ -134,12 +125,14 @@ impl MultipartLimits {
 
     /// The most fields a body may have.
     pub fn fields(mut self, count: usize) -> Self {
-        self.fields = count;
+        self.fields = Some(count);
         self
     }
 
-    /// The largest body, in bytes: sets the request's body limit for these routes.
-    pub fn body(mut self, bytes: usize) -> Self {
+    /// The largest body, in bytes: the request's body limit for
+    /// `multipart/form-data` requests to these routes (other requests keep
+    /// theirs, so that raising it for uploads does not raise it for JSON).
+    pub fn body(mut self, bytes: u64) -> Self {
         self.body = Some(bytes);
         self
     }
@@ -149,6 +142,25 @@ impl MultipartLimits {
     pub fn for_field(mut self, name: impl Into<String>, bytes: u64) -> Self {
         self.named.push((name.into(), bytes));
         self
+    }
+
+    /// These limits over `outer`: what these set wins, the rest is `outer`'s.
+    fn over(&self, outer: &MultipartLimits) -> MultipartLimits {
+        MultipartLimits {
+            field: self.field.or(outer.field),
+            file: self.file.or(outer.file),
+            fields: self.fields.or(outer.fields),
+            body: self.body.or(outer.body),
+            named: outer.named.iter().chain(&self.named).cloned().collect(),
+        }
+    }
+
+    fn field_limit(&self) -> u64 {
+        self.field.unwrap_or(DEFAULT_FIELD_LIMIT)
+    }
+
+    fn field_count(&self) -> usize {
+        self.fields.unwrap_or(DEFAULT_FIELD_COUNT)
     }
 
     /// The limit of one field, and which limit it is (for the 413's detail).
@@ -165,19 +177,21 @@ impl MultipartLimits {
                 kind: "field",
             };
         }
+        let field = self.field_limit();
         if is_file {
             // `bytes()` and `text()` hold the value in memory: a file read
             // that way keeps to the text-field limit, so that a client
             // cannot lift a text field's limit by giving it a file name.
+            let file = self.file.unwrap_or(body_limit);
             Limit {
-                streamed: self.file.unwrap_or(body_limit),
-                in_memory: self.field.min(self.file.unwrap_or(body_limit)),
+                streamed: file,
+                in_memory: field.min(file),
                 kind: "file",
             }
         } else {
             Limit {
-                streamed: self.field,
-                in_memory: self.field,
+                streamed: field,
+                in_memory: field,
                 kind: "text field",
             }
         }
@@ -194,16 +208,33 @@ struct Limit {
 
 impl Middleware for MultipartLimits {
     fn call(&self, mut req: Request, next: Next) -> HandlerFuture {
+        let limits = match req.extensions().get::<MultipartLimits>() {
+            Some(outer) => self.over(outer),
+            None => self.clone(),
+        };
         if let Some(bytes) = self.body {
-            req.set_body_limit(bytes);
+            if is_form_data(req.headers()) {
+                req.set_body_limit(usize::try_from(bytes).unwrap_or(usize::MAX));
+            }
         }
-        req.extensions_mut().insert(self.clone());
+        req.extensions_mut().insert(limits);
         next.run(req).into_boxed()
     }
 
     fn name(&self) -> &'static str {
         "MultipartLimits"
     }
+}
+
+/// Whether the request's `Content-Type` is `multipart/form-data`.
+fn is_form_data(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            let essence = value.split(';').next().unwrap_or("").trim();
+            essence.eq_ignore_ascii_case("multipart/form-data")
+        })
 }
 
 /// A `multipart/form-data` body, read one field at a time.
@@ -250,7 +281,13 @@ impl Current {
         let kind = if limit == self.limit.streamed {
             self.limit.kind
         } else {
-            "text field"
+            tracing::debug!(
+                field = self.name.as_deref().unwrap_or(""),
+                limit,
+                "a file read whole into memory (`bytes()`, `text()`) keeps to the text-field limit: \
+                 stream it with `chunk()` or `save_in()`, or give it a limit with `for_field`"
+            );
+            "in-memory"
         };
         MultipartError::FieldTooLarge {
             field: self.name.clone(),
@@ -375,9 +412,18 @@ impl MultipartError {
         }
     }
 
-    fn log(&self, _response: &mut crate::response::Response) {
-        if let MultipartError::Io(error) = self {
-            tracing::error!(error = %error, "multipart: writing an uploaded field failed");
+    fn log(&self, response: &mut crate::response::Response) {
+        match self {
+            MultipartError::Io(error) => {
+                tracing::error!(error = %error, "multipart: writing an uploaded field failed");
+            }
+            // The rest of the body is not read: the connection cannot carry
+            // another request after this answer, and the client is told so.
+            _ => {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            }
         }
     }
 
@@ -426,11 +472,7 @@ impl FromRequest for Multipart {
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok());
-        let is_form_data = content_type.is_some_and(|value| {
-            let essence = value.split(';').next().unwrap_or("").trim();
-            essence.eq_ignore_ascii_case("multipart/form-data")
-        });
-        if !is_form_data {
+        if !is_form_data(&parts.head().headers) {
             let sent = parts.head().headers.get(header::CONTENT_TYPE);
             return Err(MultipartRejection::NotMultipart {
                 content_type: sent
@@ -494,9 +536,9 @@ impl Multipart {
             return Ok(None);
         };
         self.fields_seen += 1;
-        if self.fields_seen > self.limits.fields {
+        if self.fields_seen > self.limits.field_count() {
             return Err(MultipartError::TooManyFields {
-                limit: self.limits.fields,
+                limit: self.limits.field_count(),
             });
         }
         let name = field.name().map(str::to_owned);
@@ -609,17 +651,24 @@ impl Field<'_> {
     ///
     /// The file is named by [`safe_file_name`] (`upload` when the client
     /// sent none that is usable); when the name is taken, a number is added
-    /// before the extension (`report-1.txt`). A field that fails (over its
-    /// limit, or the body ends early) leaves no file behind.
+    /// before the extension (`report-1.txt`). It is written under a hidden
+    /// temporary name (`.….part`) and gets its name only once complete. A
+    /// field that fails (over its limit, the body ends early, the request is
+    /// dropped) leaves no file behind.
     pub async fn save_in(mut self, dir: impl AsRef<Path>) -> Result<SavedFile, MultipartError> {
         use tokio::io::AsyncWriteExt;
 
+        let dir = dir.as_ref();
         let name = self.safe_file_name().unwrap_or_else(|| "upload".to_owned());
-        let (path, mut file) = create_new_in(dir.as_ref(), &name).await?;
+        // Written under a hidden temporary name (which `files` never
+        // serves), and given its name only once complete, so that nobody
+        // reads a half-written upload under the name it will have.
+        let temporary = format!(".{:016x}.part", random_u64());
+        let (temporary, mut file) = create_new_in(dir, &temporary).await?;
         // An incomplete upload is not kept: on an error, and when the
         // request is dropped mid-way (a timeout, a reset HTTP/2 stream, the
         // end of a shutdown's drain), the file is removed.
-        let mut partial = RemoveOnDrop(Some(path));
+        let _partial = RemoveOnDrop(Some(temporary.clone()));
         let mut size = 0u64;
         while let Some(chunk) = self.chunk().await? {
             file.write_all(&chunk).await?;
@@ -627,9 +676,33 @@ impl Field<'_> {
         }
         file.flush().await?;
         drop(file);
-        let path = partial.0.take().expect("the path is kept until here");
+        let path = publish(&temporary, dir, &name).await?;
         Ok(SavedFile { path, size })
     }
+}
+
+/// Gives the complete file at `temporary` the name `name` in `dir` (or a
+/// numbered one), never over an existing file: a hard link fails if the
+/// name is taken. The temporary name is removed by the caller's guard.
+async fn publish(temporary: &Path, dir: &Path, name: &str) -> std::io::Result<PathBuf> {
+    for candidate in candidate_names(name) {
+        let path = dir.join(candidate);
+        match tokio::fs::hard_link(temporary, &path).await {
+            Ok(()) => return Ok(path),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            // A file system without hard links: renamed when the name is
+            // free (a name taken between the look and the rename is the
+            // one case that can replace a file there).
+            Err(_) => {
+                if tokio::fs::symlink_metadata(&path).await.is_ok() {
+                    continue;
+                }
+                tokio::fs::rename(temporary, &path).await?;
+                return Ok(path);
+            }
+        }
+    }
+    Err(no_free_name(name))
 }
 
 /// Removes the file at its path when dropped, unless the path was taken.
@@ -673,18 +746,7 @@ impl SavedFile {
 /// Opens a new file named `name` (or `stem-N.ext`) in `dir`, failing rather
 /// than following a link or replacing a file.
 async fn create_new_in(dir: &Path, name: &str) -> std::io::Result<(PathBuf, tokio::fs::File)> {
-    let (stem, extension) = match name.rfind('.') {
-        Some(dot) if dot > 0 => name.split_at(dot),
-        _ => (name, ""),
-    };
-    for attempt in 0..32u32 {
-        // Numbered first (`report-1.txt`); past 16, random, so that a client
-        // who made `report-1` … `report-16` cannot make each upload walk them.
-        let candidate = match attempt {
-            0 => name.to_owned(),
-            1..=16 => format!("{stem}-{attempt}{extension}"),
-            _ => format!("{stem}-{:016x}{extension}", random_u64()),
-        };
+    for candidate in candidate_names(name) {
         let path = dir.join(candidate);
         // `create_new` is O_CREAT | O_EXCL: it refuses an existing name,
         // a symbolic link (even a dangling one) included.
@@ -699,10 +761,28 @@ async fn create_new_in(dir: &Path, name: &str) -> std::io::Result<(PathBuf, toki
             Err(error) => return Err(error),
         }
     }
-    Err(std::io::Error::new(
+    Err(no_free_name(name))
+}
+
+/// `name`, then `stem-1.ext` … `stem-16.ext`, then random suffixes, so that
+/// a client who made `report-1` … `report-16` cannot make each upload walk them.
+fn candidate_names(name: &str) -> impl Iterator<Item = String> + '_ {
+    let (stem, extension) = match name.rfind('.') {
+        Some(dot) if dot > 0 => name.split_at(dot),
+        _ => (name, ""),
+    };
+    (0..32u32).map(move |attempt| match attempt {
+        0 => name.to_owned(),
+        1..=16 => format!("{stem}-{attempt}{extension}"),
+        _ => format!("{stem}-{:016x}{extension}", random_u64()),
+    })
+}
+
+fn no_free_name(name: &str) -> std::io::Error {
+    std::io::Error::new(
         std::io::ErrorKind::AlreadyExists,
         format!("no free name like `{name}` was found"),
-    ))
+    )
 }
 
 fn random_u64() -> u64 {

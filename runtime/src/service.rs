@@ -236,6 +236,7 @@ impl Future for ResponseFuture {
             // A handler's `waypost::Error` is logged here, where the route is
             // known. Responses seldom carry extensions: one test, most of the time.
             if !response.extensions().is_empty() {
+                crate::files::sent_whole(response);
                 log_error(this.catch.as_ref(), response);
             }
         }

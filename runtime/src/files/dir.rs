@@ -112,8 +112,15 @@ impl StaticFiles {
                 ));
             }
         }
-        let root = std::fs::canonicalize(&self.dir)
-            .map_err(|error| format!("`{}`: {error}", self.dir.display()))?;
+        let root = std::fs::canonicalize(&self.dir).map_err(|error| {
+            let relative_to = match std::env::current_dir() {
+                Ok(cwd) if self.dir.is_relative() => {
+                    format!(" (relative to the working directory `{}`)", cwd.display())
+                }
+                _ => String::new(),
+            };
+            format!("`{}`{relative_to}: {error}", self.dir.display())
+        })?;
         if !root.is_dir() {
             return Err(format!("`{}` is not a directory", self.dir.display()));
         }

@@ -429,6 +429,15 @@ pub(crate) fn finish(response: Response, parts: &RequestParts) -> Response {
     answer
 }
 
+/// For a `NamedFile` response that reached the end of the app without being
+/// answered against its request (turned into a `Response` first, or made by
+/// a middleware): sent whole, it must not claim to serve ranges.
+pub(crate) fn sent_whole(response: &mut Response) {
+    if response.extensions_mut().remove::<Served>().is_some() {
+        response.headers_mut().remove(header::ACCEPT_RANGES);
+    }
+}
+
 /// The content type for a path's extension; text gets `charset=utf-8`.
 pub(crate) fn content_type_for(path: &Path) -> HeaderValue {
     let mime = mime_guess::from_path(path).first_or_octet_stream();
