@@ -347,7 +347,7 @@ impl NamedFile {
 }
 
 /// The whole file, and a marker that lets the handler's shim answer the
-/// request's conditional and range headers (see [`finish`]).
+/// request's conditional and range headers (see `finish`).
 impl IntoResponse for NamedFile {
     const USES_REQUEST: bool = true;
 
