@@ -6,40 +6,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Connection, RawResponse};
+use common::{Connection, RawResponse, TempDir};
 use waypost::files::{FileError, NamedFile, StaticFiles};
 use waypost::{get, routes, App, BuildError, Json};
-
-/// A directory of test files, removed when dropped.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(test: &str) -> Dir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "waypost-files-{}-{test}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// 0..=255 repeated: every range has bytes a test can predict.
 fn pattern(len: usize) -> Vec<u8> {
@@ -66,8 +36,8 @@ async fn get(addr: std::net::SocketAddr, path: &str, headers: &[(&str, &str)]) -
     request(addr, "GET", path, headers).await
 }
 
-fn site() -> (Dir, Vec<u8>) {
-    let dir = Dir::new("site");
+fn site() -> (TempDir, Vec<u8>) {
+    let dir = TempDir::new("site");
     let data = pattern(10_000);
     dir.write("data.bin", &data);
     dir.write("index.html", "<h1>home</h1>");
@@ -258,7 +228,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[tokio::test]
 async fn indexes_redirects_and_what_is_refused() {
     let (dir, _) = site();
-    let outside = Dir::new("outside");
+    let outside = TempDir::new("outside");
     outside.write("secret.txt", "outside the root");
     #[cfg(unix)]
     {
@@ -612,7 +582,7 @@ async fn a_directory_at_the_root_redirects_only_to_itself() {
 #[tokio::test]
 async fn links_out_of_the_root_or_to_hidden_files_are_not_followed() {
     let (dir, _) = site();
-    let outside = Dir::new("outside-links");
+    let outside = TempDir::new("outside-links");
     outside.write("secret/index.html", "outside index");
     outside.write("app.css.gz", "outside sibling");
     outside.write("page.html", "outside page");

@@ -6,7 +6,6 @@ mod common;
 use bytes::Bytes;
 use common::{spawn, Connection, STEP};
 use http_body_util::{BodyExt, Full};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use waypost::{get, post, routes, App, Form, Json, Query, State};
@@ -169,12 +168,7 @@ async fn chunked_body_under_the_limit_is_read_whole() {
 #[tokio::test]
 async fn http2_prior_knowledge_serves_concurrent_streams_on_one_connection() {
     let addr = spawn(app()).await;
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (sender, connection) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-            .await
-            .expect("h2 handshake");
-    let driver = tokio::spawn(connection);
+    let (sender, driver) = common::h2_connect(addr).await;
 
     let tasks: Vec<_> = (0..8u64)
         .map(|i| {

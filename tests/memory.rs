@@ -39,6 +39,19 @@ fn resident() -> Option<usize> {
     Some(kib * 1024)
 }
 
+/// Prints the figures (`--nocapture`) and asserts growth under 10 MiB.
+fn assert_bounded_growth(what: &str, before: usize, peak: usize) {
+    let growth = peak.saturating_sub(before);
+    let mib = |bytes: usize| bytes as f64 / MIB as f64;
+    eprintln!(
+        "{what}: resident {:.1} MiB before, peak {:.1} MiB, growth {:.1} MiB",
+        mib(before),
+        mib(peak),
+        mib(growth)
+    );
+    assert!(growth < 10 * MIB, "resident memory grew by {growth} bytes");
+}
+
 /// One test at a time: each measures the whole process.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -85,25 +98,9 @@ async fn a_200_mib_upload_is_streamed_to_disk_in_bounded_memory() {
 
     let saved = std::fs::metadata(dir.join("big.bin")).map(|m| m.len());
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&response.body),
-        FILE_SIZE.to_string()
-    );
+    assert_eq!(response.ok_text(), FILE_SIZE.to_string());
     assert_eq!(saved.unwrap(), FILE_SIZE as u64);
-    let growth = peak.saturating_sub(before);
-    eprintln!(
-        "200 MiB upload: resident {:.1} MiB before, peak {:.1} MiB, growth {:.1} MiB",
-        before as f64 / MIB as f64,
-        peak as f64 / MIB as f64,
-        growth as f64 / MIB as f64
-    );
-    assert!(growth < 10 * MIB, "resident memory grew by {growth} bytes");
+    assert_bounded_growth("200 MiB upload", before, peak);
 }
 
 #[tokio::test]
@@ -166,12 +163,5 @@ async fn a_1_gib_file_is_served_in_flat_memory() {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.contains(&format!("content-length: {GIB}")), "{head}");
     assert_eq!(body, GIB);
-    let growth = peak.saturating_sub(before);
-    eprintln!(
-        "1 GiB download: resident {:.1} MiB before, peak {:.1} MiB, growth {:.1} MiB",
-        before as f64 / MIB as f64,
-        peak as f64 / MIB as f64,
-        growth as f64 / MIB as f64
-    );
-    assert!(growth < 10 * MIB, "resident memory grew by {growth} bytes");
+    assert_bounded_growth("1 GiB download", before, peak);
 }

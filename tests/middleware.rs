@@ -473,19 +473,13 @@ async fn middleware_that_waits_is_woken_after_the_server_ran_it_ahead() {
 #[tokio::test]
 async fn an_http2_stream_that_panics_behind_middleware_ends_alone() {
     use http_body_util::{BodyExt, Full};
-    use hyper_util::rt::{TokioExecutor, TokioIo};
 
     let app = App::new()
         .recover(false)
         .wrap(passes)
         .mount("/", routes![panics_on_odd]);
     let addr = common::spawn(app).await;
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (sender, connection) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-            .await
-            .expect("h2 handshake");
-    let driver = tokio::spawn(connection);
+    let (sender, driver) = common::h2_connect(addr).await;
     let tasks: Vec<_> = (0..8u32)
         .map(|n| {
             let mut sender = sender.clone();

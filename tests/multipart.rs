@@ -6,44 +6,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Connection, RawResponse};
+use common::{Connection, RawResponse, TempDir};
 use serde_json::Value;
 use waypost::multipart::{Multipart, MultipartError, MultipartLimits};
 use waypost::{post, routes, App, Json, State};
-
-/// Where a test's uploads go: a fresh directory, removed when dropped.
-struct UploadDir(PathBuf);
-
-impl UploadDir {
-    fn new(test: &str) -> UploadDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "waypost-multipart-{}-{test}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        UploadDir(dir)
-    }
-
-    /// The names of the files in the directory, sorted.
-    fn files(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.0)
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-impl Drop for UploadDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 #[derive(Clone)]
 struct Uploads(PathBuf);
@@ -207,7 +174,7 @@ fn problem(response: &RawResponse, status: u16) -> Value {
 
 #[tokio::test]
 async fn fields_and_files_arrive_and_files_stay_inside_the_directory() {
-    let dir = UploadDir::new("save");
+    let dir = TempDir::new("save");
     let addr = common::spawn(app(&dir.0)).await;
 
     let body = form(&[
@@ -220,12 +187,7 @@ async fn fields_and_files_arrive_and_files_stay_inside_the_directory() {
         ),
     ]);
     let response = post_form(addr, "/upload", &body).await;
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
+    response.ok_text();
     assert_eq!(
         json(&response),
         serde_json::json!([
@@ -268,7 +230,7 @@ async fn fields_and_files_arrive_and_files_stay_inside_the_directory() {
 
 #[tokio::test]
 async fn each_limit_answers_413_naming_the_field_and_leaves_no_partial_file() {
-    let dir = UploadDir::new("limits");
+    let dir = TempDir::new("limits");
     let addr = common::spawn(app(&dir.0)).await;
 
     // A file over its limit (1,024 bytes): after part of it was written.
@@ -376,7 +338,7 @@ async fn each_limit_answers_413_naming_the_field_and_leaves_no_partial_file() {
 
 #[tokio::test]
 async fn bad_bodies_get_a_4xx_that_says_what_was_wrong() {
-    let dir = UploadDir::new("bad");
+    let dir = TempDir::new("bad");
     let addr = common::spawn(app(&dir.0)).await;
 
     // Not multipart at all: 415, naming what was sent.
@@ -460,7 +422,7 @@ async fn bad_bodies_get_a_4xx_that_says_what_was_wrong() {
 
 #[tokio::test]
 async fn a_large_file_arriving_at_once_is_not_taken_for_a_large_header() {
-    let dir = UploadDir::new("large");
+    let dir = TempDir::new("large");
     let file = vec![b'L'; 3 * 1024 * 1024];
     let body = form(&[
         part("a", None, b"first"),
@@ -471,16 +433,7 @@ async fn a_large_file_arriving_at_once_is_not_taken_for_a_large_header() {
     // In one write over TCP.
     let addr = common::spawn(app(&dir.0)).await;
     let response = post_form(addr, "/count", &body).await;
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&response.body),
-        (file.len() + 9).to_string()
-    );
+    assert_eq!(response.ok_text(), (file.len() + 9).to_string());
 
     // In one chunk, through the test client.
     let client = waypost::TestClient::new(app(&dir.0));
@@ -499,7 +452,7 @@ async fn a_large_file_arriving_at_once_is_not_taken_for_a_large_header() {
 
 #[tokio::test]
 async fn an_upload_cut_off_by_a_timeout_leaves_no_file() {
-    let dir = UploadDir::new("deadline");
+    let dir = TempDir::new("deadline");
     let addr = common::spawn(app(&dir.0)).await;
     let mut connection = Connection::open(addr).await;
     let file = part("doc", Some("slow.txt"), &[b's'; 4000]);
@@ -629,7 +582,7 @@ async fn a_raised_upload_limit_applies_to_uploads_only() {
 
 #[tokio::test]
 async fn upload_errors_keep_their_status_through_waypost_error() {
-    let dir = UploadDir::new("any-error");
+    let dir = TempDir::new("any-error");
     let app = App::new()
         .state(Uploads(dir.0.clone()))
         .mount("/", routes![any_error]);
