@@ -512,3 +512,89 @@ async fn an_http2_stream_that_panics_behind_middleware_ends_alone() {
     }
     driver.abort();
 }
+
+/// Runs the rest of the chain on a task of its own, which may run on
+/// another thread: the futures placed in the request's frame go with it.
+#[middleware]
+async fn elsewhere(req: Request, next: Next) -> Response {
+    tokio::spawn(next.run(req)).await.unwrap()
+}
+
+#[get("/elsewhere/<n>")]
+async fn numbered(n: u32, headers: HeaderMap) -> String {
+    format!("{n}:{}", headers["x-in"].to_str().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rest_of_a_chain_may_run_on_another_task() {
+    let app = App::new()
+        .wrap(app_a)
+        .wrap(elsewhere)
+        .mount("/", routes![numbered]);
+    let route_chain = Group::new("/g").wrap(outer).wrap(elsewhere).wrap(inner);
+    let addr = common::spawn(app.group(route_chain.mount("/", routes![numbered]))).await;
+    let clients: Vec<_> = (0..4)
+        .map(|client| {
+            tokio::spawn(async move {
+                let mut connection = Connection::open(addr).await;
+                for n in 0..25 {
+                    let (path, trail) = if n % 2 == 0 {
+                        ("/elsewhere", "app_a")
+                    } else {
+                        ("/g/elsewhere", "app_a,outer,inner")
+                    };
+                    let request = format!("GET {path}/{n} HTTP/1.1\r\nhost: t\r\n\r\n");
+                    connection.send(request.as_bytes()).await;
+                    let response = connection.read_response(false).await;
+                    assert_eq!(response.status, 200, "client {client}, request {n}");
+                    assert_eq!(response.body, format!("{n}:{trail}").as_bytes());
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        tokio::time::timeout(common::STEP, client)
+            .await
+            .expect("a client timed out")
+            .unwrap();
+    }
+}
+
+#[derive(Clone)]
+struct Tag(&'static str);
+
+/// Inserts a `Tag` when the query says `tag`; touches the extensions either way.
+#[middleware]
+async fn tags_when_asked(mut req: Request, next: Next) -> Response {
+    let asked = req.uri().query() == Some("tag");
+    let extensions = req.extensions_mut();
+    if asked {
+        extensions.insert(Tag("set"));
+    }
+    next.run(req).await
+}
+
+#[get("/tag")]
+async fn tag(tag: Option<Extension<Tag>>) -> &'static str {
+    tag.map_or("none", |Extension(Tag(text))| text)
+}
+
+/// A request's extension map is reused by a later request once cleared:
+/// nothing one request inserted is seen by the next.
+#[tokio::test]
+async fn one_requests_extensions_are_never_seen_by_the_next() {
+    let addr = common::spawn(App::new().wrap(tags_when_asked).mount("/", routes![tag])).await;
+    let mut connection = Connection::open(addr).await;
+    for n in 0..20 {
+        let (path, expected) = if n % 3 == 0 {
+            ("/tag?tag", "set")
+        } else {
+            ("/tag", "none")
+        };
+        let request = format!("GET {path} HTTP/1.1\r\nhost: t\r\n\r\n");
+        connection.send(request.as_bytes()).await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, expected.as_bytes(), "request {n}: {path}");
+    }
+}

@@ -17,7 +17,6 @@ impl __waypost_route_get_user::get_user {
             |
                 request: ::waypost::__private::Request,
             | -> ::waypost::__private::HandlerFuture {
-                let mut request = request;
                 let arg_0 = match ::waypost::__private::path_param::<
                     u64,
                 >(request.parts(), 0usize, "id", "u64") {
@@ -26,24 +25,27 @@ impl __waypost_route_get_user::get_user {
                         return ::waypost::__private::ready(response);
                     }
                 };
-                ::waypost::__private::HandlerFuture::new(async move {
-                    let body = request.take_body();
-                    let (arg_1, body) = match ::waypost::__private::extract(
-                            ::waypost::__private::Type::<State<Db>>,
-                            request.parts_mut(),
-                            body,
-                        )
-                        .await
-                    {
-                        ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(response) => return response,
-                    };
-                    let _ = body;
-                    let output = get_user(arg_0, arg_1).await;
-                    ::waypost::__private::into_response_for::<
-                        Result<Json<User>, ApiError>,
-                    >(output, request.parts())
-                })
+                ::waypost::__private::HandlerFuture::new_in(
+                    request,
+                    move |mut request| async move {
+                        let body = request.take_body();
+                        let (arg_1, body) = match ::waypost::__private::extract(
+                                ::waypost::__private::Type::<State<Db>>,
+                                request.parts_mut(),
+                                body,
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(value) => value,
+                            ::core::result::Result::Err(response) => return response,
+                        };
+                        let _ = body;
+                        let output = get_user(arg_0, arg_1).await;
+                        ::waypost::__private::into_response_for::<
+                            Result<Json<User>, ApiError>,
+                        >(output, request.parts())
+                    },
+                )
             },
         )
         .shape("/users/<>", "/users/{p0}")

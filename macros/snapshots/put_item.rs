@@ -22,7 +22,6 @@ impl __waypost_route_put_item::put_item {
             |
                 request: ::waypost::__private::Request,
             | -> ::waypost::__private::HandlerFuture {
-                let mut request = request;
                 let arg_0 = match ::waypost::__private::path_param::<
                     String,
                 >(request.parts(), 0usize, "rest", "String") {
@@ -31,34 +30,37 @@ impl __waypost_route_put_item::put_item {
                         return ::waypost::__private::ready(response);
                     }
                 };
-                ::waypost::__private::HandlerFuture::new(async move {
-                    let body = request.take_body();
-                    let (arg_1, body) = match ::waypost::__private::extract(
-                            ::waypost::__private::Type::<HeaderMap>,
-                            request.parts_mut(),
-                            body,
-                        )
-                        .await
-                    {
-                        ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(response) => return response,
-                    };
-                    let (arg_2, body) = match ::waypost::__private::extract(
-                            ::waypost::__private::Type::<Json<Item>>,
-                            request.parts_mut(),
-                            body,
-                        )
-                        .await
-                    {
-                        ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(response) => return response,
-                    };
-                    let _ = body;
-                    let output = put_item(arg_0, arg_1, arg_2).await;
-                    ::waypost::__private::into_response_for::<
-                        StatusCode,
-                    >(output, request.parts())
-                })
+                ::waypost::__private::HandlerFuture::new_in(
+                    request,
+                    move |mut request| async move {
+                        let body = request.take_body();
+                        let (arg_1, body) = match ::waypost::__private::extract(
+                                ::waypost::__private::Type::<HeaderMap>,
+                                request.parts_mut(),
+                                body,
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(value) => value,
+                            ::core::result::Result::Err(response) => return response,
+                        };
+                        let (arg_2, body) = match ::waypost::__private::extract(
+                                ::waypost::__private::Type::<Json<Item>>,
+                                request.parts_mut(),
+                                body,
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(value) => value,
+                            ::core::result::Result::Err(response) => return response,
+                        };
+                        let _ = body;
+                        let output = put_item(arg_0, arg_1, arg_2).await;
+                        ::waypost::__private::into_response_for::<
+                            StatusCode,
+                        >(output, request.parts())
+                    },
+                )
             },
         )
         .shape("/items/<..>", "/items/{*p0}")

@@ -24,20 +24,25 @@ impl require_user {
             request: ::waypost::__private::Request,
             next: ::waypost::__private::Next,
         | -> ::waypost::__private::HandlerFuture {
-            ::waypost::__private::HandlerFuture::new(async move {
-                let mut request = request;
-                let arg_0 = match ::waypost::__private::middleware_arg(
-                        ::waypost::__private::Type::<Bearer>,
-                        request.parts_mut(),
-                    )
-                    .await
-                {
-                    ::core::result::Result::Ok(value) => value,
-                    ::core::result::Result::Err(response) => return response,
-                };
-                let output = require_user::require_user(arg_0, request, next).await;
-                ::waypost::__private::into_response::<Result<Response, Problem>>(output)
-            })
+            ::waypost::__private::HandlerFuture::new_in(
+                request,
+                move |request| async move {
+                    let mut request = request;
+                    let arg_0 = match ::waypost::__private::middleware_arg(
+                            ::waypost::__private::Type::<Bearer>,
+                            request.parts_mut(),
+                        )
+                        .await
+                    {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(response) => return response,
+                    };
+                    let output = require_user::require_user(arg_0, request, next).await;
+                    ::waypost::__private::into_response::<
+                        Result<Response, Problem>,
+                    >(output)
+                },
+            )
         },
         |needs: &mut ::waypost::__private::StateNeeds| {
             ::waypost::__private::require_middleware_arg(

@@ -268,14 +268,18 @@ pin_project_lite::pin_project! {
     }
 }
 
-/// Boxes the future of a call whose output is converted with `IntoResponse`;
-/// the return type's span points at a type that is not a response.
-pub fn respond<T, F>(future: F) -> HandlerFuture
+/// Boxes, in the request's frame, the future `make` returns for the
+/// request, its output converted with `IntoResponse`; the return type's span
+/// points at a type that is not a response.
+#[inline]
+pub fn respond<T, F>(request: Request, make: impl FnOnce(Request) -> F) -> HandlerFuture
 where
     T: IntoResponse,
     F: Future<Output = T> + Send + 'static,
 {
-    HandlerFuture::new(Respond { future })
+    HandlerFuture::new_in(request, |request| Respond {
+        future: make(request),
+    })
 }
 
 pin_project_lite::pin_project! {
@@ -297,13 +301,15 @@ where
     F: Future<Output = T> + Send + 'static,
 {
     if T::USES_REQUEST {
-        HandlerFuture::new(RespondTo { future, request })
+        HandlerFuture::new_in(request, |request| RespondTo { future, request })
     } else {
         // Dropped before the handler runs, as without this function: most
         // responses have no use for it, and keeping it costs an allocator
         // round trip per request (about 600 instructions measured).
-        drop(request);
-        HandlerFuture::new(Respond { future })
+        HandlerFuture::new_in(request, |request| {
+            drop(request);
+            Respond { future }
+        })
     }
 }
 

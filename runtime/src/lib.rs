@@ -28,6 +28,7 @@ mod route;
 mod router;
 mod server;
 mod service;
+mod spare_extensions;
 mod test_client;
 #[cfg(feature = "ws")]
 pub mod ws;

@@ -12,6 +12,7 @@ use http::request::Parts;
 use http::{Extensions, HeaderMap, Method, Uri, Version};
 
 use crate::app::AppHandle;
+use crate::handler_future::FrameRef;
 use crate::route::Route;
 use crate::Body;
 
@@ -42,6 +43,22 @@ struct Inner {
     body: Body,
 }
 
+impl Inner {
+    /// The fields, without `Drop` (which would keep the extensions' map).
+    fn into_fields(self) -> (RequestParts, Body) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: each field is read once, and `this` is neither used nor dropped afterwards.
+        unsafe { (std::ptr::read(&this.parts), std::ptr::read(&this.body)) }
+    }
+}
+
+impl Drop for Inner {
+    /// A request that ends whole leaves its extension map for the next one.
+    fn drop(&mut self) {
+        crate::spare_extensions::keep(&mut self.parts.head.extensions);
+    }
+}
+
 /// The head of a request and its context, without the body: what extractors
 /// that do not read the body ([`FromRequestParts`](crate::FromRequestParts)) see.
 pub struct RequestParts {
@@ -50,6 +67,8 @@ pub struct RequestParts {
     routed: Option<Routed>,
     body_limit: usize,
     peer: Peer,
+    /// Where the futures of its middleware and handler are placed.
+    frame: FrameRef,
 }
 
 /// Where a request came from: the client's address (none through the test
@@ -101,6 +120,7 @@ impl Request {
             std::ptr::addr_of_mut!((*slot).parts.routed).write(None);
             std::ptr::addr_of_mut!((*slot).parts.body_limit).write(body_limit);
             std::ptr::addr_of_mut!((*slot).parts.peer).write(peer);
+            std::ptr::addr_of_mut!((*slot).parts.frame).write(FrameRef::none());
             std::ptr::addr_of_mut!((*slot).body).write(body);
             Request(inner.assume_init())
         }
@@ -108,7 +128,7 @@ impl Request {
 
     /// Splits the request into its parts and its body.
     pub fn into_parts(self) -> (RequestParts, Body) {
-        let Inner { parts, body } = *self.0;
+        let (parts, body) = self.0.into_fields();
         (parts, body)
     }
 
@@ -165,7 +185,9 @@ impl Request {
     /// Typed values attached to the request, mutably: insert what handlers
     /// take as [`Extension<T>`](crate::Extension).
     pub fn extensions_mut(&mut self) -> &mut Extensions {
-        &mut self.0.parts.head.extensions
+        let extensions = &mut self.0.parts.head.extensions;
+        crate::spare_extensions::reuse(extensions);
+        extensions
     }
 
     /// The body.
@@ -212,12 +234,18 @@ impl Request {
 
     /// The request as a plain `http::Request`, its context dropped.
     pub fn into_http(self) -> http::Request<Body> {
-        let Inner { parts, body } = *self.0;
+        let (parts, body) = self.0.into_fields();
         http::Request::from_parts(parts.head, body)
     }
 
     pub(crate) fn app(&self) -> &AppHandle {
         &self.0.parts.app
+    }
+
+    /// The request's frame, for [`HandlerFuture::new_in`](crate::HandlerFuture::new_in).
+    #[inline]
+    pub(crate) fn frame_mut(&mut self) -> &mut FrameRef {
+        &mut self.0.parts.frame
     }
 
     pub(crate) fn set_routed(&mut self, routed: Routed) {
@@ -227,13 +255,14 @@ impl Request {
     /// Splits off the head and body, keeping the context to join them again
     /// with [`RequestContext::join`]: how a request passes through a tower layer.
     pub(crate) fn split_http(self) -> (http::Request<Body>, RequestContext) {
-        let Inner { parts, body } = *self.0;
+        let (parts, body) = self.0.into_fields();
         let RequestParts {
             head,
             app,
             routed,
             body_limit,
             peer,
+            frame,
         } = parts;
         (
             http::Request::from_parts(head, body),
@@ -242,6 +271,7 @@ impl Request {
                 routed,
                 body_limit,
                 peer,
+                frame,
             },
         )
     }
@@ -255,6 +285,8 @@ pub(crate) struct RequestContext {
     routed: Option<Routed>,
     body_limit: usize,
     peer: Peer,
+    /// A clone has no frame.
+    frame: FrameRef,
 }
 
 impl RequestContext {
@@ -267,6 +299,7 @@ impl RequestContext {
                 routed: self.routed,
                 body_limit: self.body_limit,
                 peer: self.peer,
+                frame: self.frame,
             },
             body,
         }))

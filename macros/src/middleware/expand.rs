@@ -99,10 +99,10 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
             }
             _ => quote!(::waypost::__private::respond),
         };
-        quote!(#respond(#ident::#ident(#request, #next)))
+        quote!(#respond(#request, move |#request| #ident::#ident(#request, #next)))
     } else {
         quote! {
-            ::waypost::__private::HandlerFuture::new(async move {
+            ::waypost::__private::HandlerFuture::new_in(#request, move |#request| async move {
                 #request_binding
                 #(#extract)*
                 let #output = #ident::#ident(#(#vars,)* #request, #next).await;

@@ -164,9 +164,8 @@ fn handle_closure(handler: &Handler, checked: &Checked) -> TokenStream {
     // parts to the extractors; the body is taken out to be threaded through.
     quote! {
         |#request: ::waypost::__private::Request| -> ::waypost::__private::HandlerFuture {
-            let mut #request = #request;
             #(#parse_params)*
-            ::waypost::__private::HandlerFuture::new(async move {
+            ::waypost::__private::HandlerFuture::new_in(#request, move |mut #request| async move {
                 let #body = #request.take_body();
                 #(#extractors)*
                 let _ = #body;

@@ -33,18 +33,23 @@ impl Next {
     }
 
     /// Runs the rest of the chain and returns its response.
-    pub fn run(self, req: Request) -> NextFuture {
+    pub fn run(self, mut req: Request) -> NextFuture {
+        // The futures of the chain's middleware and of the handler are placed in the request's frame.
+        req.frame_mut().start();
         // The app handle is per connection: cloning it touches no counter that other connections share.
         let app = req.app().clone();
         let chain = app.chain(self.chain);
         match chain.layers.get(self.position as usize) {
-            Some(layer) => NextFuture(State::InMiddleware(layer.call(
-                req,
-                Next {
-                    chain: self.chain,
-                    position: self.position + 1,
-                },
-            ))),
+            Some(layer) => NextFuture {
+                future: layer.call(
+                    req,
+                    Next {
+                        chain: self.chain,
+                        position: self.position + 1,
+                    },
+                ),
+                in_middleware: true,
+            },
             None => match &chain.end {
                 // Past the app's middleware, panics are caught again, so that
                 // they see the 500 (an access log records it, a request id
@@ -52,8 +57,9 @@ impl Next {
                 // panics in those middleware themselves.
                 ChainEnd::Router if app.recover => {
                     let context = PanicContext::of(req.method(), req.uri(), &app);
-                    let guarded = CatchPanic::start(context, || app.router.dispatch(req));
-                    NextFuture::boxed(HandlerFuture::new(guarded))
+                    NextFuture::boxed(HandlerFuture::new_in(req, |req| {
+                        CatchPanic::start(context, || app.router.dispatch(req))
+                    }))
                 }
                 ChainEnd::Router => app.router.dispatch(req),
                 ChainEnd::Handler(handler) => NextFuture::boxed(handler(req)),
@@ -66,52 +72,45 @@ impl Next {
 }
 
 /// The response of the rest of a chain.
-pub struct NextFuture(State);
-
-enum State {
-    /// A handler is running (or a middleware that the request reached
-    /// through another `NextFuture`).
-    Running(HandlerFuture),
-    /// A middleware is running and holds the request (see `ResponseFuture::run_ahead`).
-    InMiddleware(HandlerFuture),
-    /// Answered without running anything (404, 405). Boxed: these are the
-    /// cold path, and the future every request carries stays small.
-    Ready(Option<Box<Response>>),
+pub struct NextFuture {
+    future: HandlerFuture,
+    /// A middleware is running and holds the request (see
+    /// `ResponseFuture::run_ahead`), rather than a handler (or a middleware
+    /// that the request reached through another `NextFuture`).
+    in_middleware: bool,
 }
 
 impl NextFuture {
     pub(crate) fn boxed(future: HandlerFuture) -> Self {
-        NextFuture(State::Running(future))
+        NextFuture {
+            future,
+            in_middleware: false,
+        }
     }
 
+    /// Answered without running anything (a 404 or 405): the cold path, so
+    /// the response takes a block rather than making every `NextFuture` larger.
     pub(crate) fn ready(response: Response) -> Self {
-        NextFuture(State::Ready(Some(Box::new(response))))
+        NextFuture::boxed(HandlerFuture::new(std::future::ready(response)))
     }
 
     /// Whether a middleware holds the request.
     pub(crate) fn in_middleware(&self) -> bool {
-        matches!(self.0, State::InMiddleware(_))
+        self.in_middleware
     }
 
-    /// The future as a [`HandlerFuture`], boxing it only if it is not boxed
-    /// already: a middleware that only changes the request returns this.
+    /// The future as a [`HandlerFuture`]: a middleware that only changes
+    /// the request returns this.
     pub fn into_boxed(self) -> HandlerFuture {
-        match self.0 {
-            State::Running(future) | State::InMiddleware(future) => future,
-            _ => HandlerFuture::new(self),
-        }
+        self.future
     }
 }
 
 impl Future for NextFuture {
     type Output = Response;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match &mut self.get_mut().0 {
-            State::Running(future) | State::InMiddleware(future) => Pin::new(future).poll(cx),
-            State::Ready(response) => {
-                Poll::Ready(*response.take().expect("NextFuture polled after completion"))
-            }
-        }
+        Pin::new(&mut self.get_mut().future).poll(cx)
     }
 }

@@ -45,7 +45,7 @@ impl Recover {
 impl Middleware for Recover {
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
         let context = PanicContext::of(req.method(), req.uri(), req.app());
-        HandlerFuture::new(CatchPanic::start(context, || next.run(req)))
+        HandlerFuture::new_in(req, |req| CatchPanic::start(context, || next.run(req)))
     }
 
     fn name(&self) -> &'static str {
@@ -118,9 +118,19 @@ pub(crate) struct PanicContext {
 impl PanicContext {
     #[inline]
     pub(crate) fn of(method: &Method, uri: &Uri, app: &AppHandle) -> Self {
-        let logged = tracing::enabled!(tracing::Level::ERROR);
+        if tracing::enabled!(tracing::Level::ERROR) {
+            PanicContext::kept(method, uri, app)
+        } else {
+            PanicContext { request: None }
+        }
+    }
+
+    /// Apart, so that the check above is all a request pays when errors are not logged.
+    #[cold]
+    #[inline(never)]
+    fn kept(method: &Method, uri: &Uri, app: &AppHandle) -> Self {
         PanicContext {
-            request: logged.then(|| Box::new((method.clone(), uri.clone(), app.clone()))),
+            request: Some(Box::new((method.clone(), uri.clone(), app.clone()))),
         }
     }
 

@@ -1,10 +1,11 @@
 //! `RequestId`: a request id kept from the client or made, echoed on the
 //! response, recorded on the request's span and inserted into extensions.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::hash::{BuildHasher, RandomState};
 
-use http::{HeaderName, HeaderValue};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::{Middleware, Next, Provided};
 use crate::request::Request;
@@ -64,16 +65,19 @@ impl Default for RequestId {
 impl Middleware for RequestId {
     fn call(&self, mut req: Request, next: Next) -> HandlerFuture {
         let header = self.header.clone();
-        let id = match req.headers().get(&header) {
+        let id = match find(req.headers(), &header) {
             Some(value) if usable(value) => value.clone(),
             _ => new_id(),
         };
-        tracing::Span::current().record(
-            "request_id",
-            tracing::field::display(id.to_str().unwrap_or_default()),
-        );
+        // Without a subscriber there is no span to record on, and finding that out costs more than this check.
+        if tracing::dispatcher::has_been_set() {
+            tracing::Span::current().record(
+                "request_id",
+                tracing::field::display(id.to_str().unwrap_or_default()),
+            );
+        }
         req.extensions_mut().insert(RequestIdValue(id.clone()));
-        HandlerFuture::new(async move {
+        HandlerFuture::new_in(req, move |req| async move {
             let mut response = next.run(req).await;
             response.headers_mut().insert(header, id);
             response
@@ -89,33 +93,103 @@ impl Middleware for RequestId {
     }
 }
 
+/// The first value of `name`: found by comparing names when there are few
+/// (a request has a handful of headers, and hashing a name costs as much as
+/// comparing it with a dozen), by hash otherwise.
+fn find<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a HeaderValue> {
+    if headers.keys_len() <= 8 {
+        headers
+            .iter()
+            .find_map(|(key, value)| (key == name).then_some(value))
+    } else {
+        headers.get(name)
+    }
+}
+
 fn usable(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
     !bytes.is_empty() && bytes.len() <= MAX_INCOMING && bytes.iter().all(u8::is_ascii_graphic)
 }
 
-thread_local! {
-    /// A random 64-bit prefix per thread and a counter: unique within the
-    /// process, unguessable across restarts, no lock and no shared counter.
-    static ID_STATE: (u64, Cell<u64>) = (RandomState::new().hash_one(std::thread::current().id()), Cell::new(0));
+/// Each byte's two lowercase hex digits: a lookup per byte rather than a shift and a lookup per digit.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let digits = b"0123456789abcdef";
+    let mut pairs = [[0; 2]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        pairs[byte] = [digits[byte >> 4], digits[byte & 0xf]];
+        byte += 1;
+    }
+    pairs
+};
+
+/// How many ids are made at once, into one buffer they share by reference
+/// count: one allocation per this many requests rather than one each. A
+/// buffer is freed with its last id, so an id kept long keeps 4 KiB.
+const IDS_PER_BUFFER: usize = 128;
+const ID_LEN: usize = 32;
+
+/// This thread's ids: a random 64-bit prefix and a counter (unique within
+/// the process, unguessable across restarts, no lock and no shared counter),
+/// and the buffer of those made ahead.
+struct Ids {
+    /// The prefix's digits, made once.
+    prefix: Option<[u8; 16]>,
+    count: u64,
+    made: Bytes,
+    used: usize,
 }
 
-/// 32 lowercase hex digits, in a buffer whose clones share it by reference
-/// count (a clone of a `Vec`-backed value would copy it into a new allocation).
-fn new_id() -> HeaderValue {
-    let (prefix, count) = ID_STATE.with(|(prefix, counter)| {
-        let count = counter.get().wrapping_add(1);
-        counter.set(count);
-        (*prefix, count)
-    });
-    let value = (u128::from(prefix) << 64) | u128::from(count);
-    let mut text = [0u8; 32];
-    for (i, byte) in text.iter_mut().enumerate() {
-        let nibble = (value >> (124 - 4 * i)) & 0xf;
-        *byte = b"0123456789abcdef"[nibble as usize];
+thread_local! {
+    static IDS: RefCell<Ids> = const {
+        RefCell::new(Ids { prefix: None, count: 0, made: Bytes::new(), used: 0 })
+    };
+}
+
+impl Ids {
+    fn next(&mut self) -> Bytes {
+        if self.used == self.made.len() {
+            self.make_more();
+        }
+        let id = self.made.slice(self.used..self.used + ID_LEN);
+        self.used += ID_LEN;
+        id
     }
-    HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(text))
-        .expect("hex digits are a valid header value")
+
+    #[cold]
+    fn make_more(&mut self) {
+        let prefix = *self
+            .prefix
+            .get_or_insert_with(|| hex(RandomState::new().hash_one(std::thread::current().id())));
+        let mut ids = Vec::with_capacity(IDS_PER_BUFFER);
+        for _ in 0..IDS_PER_BUFFER {
+            self.count = self.count.wrapping_add(1);
+            let mut id = [0; ID_LEN];
+            id[..16].copy_from_slice(&prefix);
+            id[16..].copy_from_slice(&hex(self.count));
+            ids.push(id);
+        }
+        self.made = Bytes::from(ids.into_flattened());
+        self.used = 0;
+    }
+}
+
+/// The 16 lowercase hex digits of `value`.
+fn hex(value: u64) -> [u8; 16] {
+    let mut text = [0; 16];
+    for (pair, byte) in text.chunks_exact_mut(2).zip(value.to_be_bytes()) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
+    }
+    text
+}
+
+/// 32 lowercase hex digits, sharing a buffer with this thread's other ids:
+/// making one and cloning it (into the extensions, onto the response)
+/// allocate nothing.
+fn new_id() -> HeaderValue {
+    let id = IDS.with_borrow_mut(Ids::next);
+    // SAFETY: lowercase hex digits are valid in a header value (debug builds check).
+    unsafe { HeaderValue::from_maybe_shared_unchecked(id) }
 }
 
 #[cfg(test)]
@@ -128,6 +202,47 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
         assert!(a.as_bytes().iter().all(u8::is_ascii_hexdigit));
+    }
+
+    #[test]
+    fn ids_are_the_hex_digits_of_prefix_and_count() {
+        let id = new_id();
+        let value = u128::from_str_radix(id.to_str().unwrap(), 16).unwrap();
+        let next = u128::from_str_radix(new_id().to_str().unwrap(), 16).unwrap();
+        assert_eq!(next, value + 1, "the low half counts");
+        // Across the end of a buffer, ids stay whole and distinct.
+        let ids: Vec<_> = (0..3 * IDS_PER_BUFFER).map(|_| new_id()).collect();
+        for pair in ids.windows(2) {
+            let (a, b) = (pair[0].to_str().unwrap(), pair[1].to_str().unwrap());
+            assert_eq!(b.len(), ID_LEN);
+            assert_eq!(
+                u128::from_str_radix(b, 16).unwrap(),
+                u128::from_str_radix(a, 16).unwrap() + 1
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_is_found_among_few_or_many() {
+        let name = HeaderName::from_static("x-request-id");
+        for others in [0, 3, 20] {
+            let mut headers = HeaderMap::new();
+            for i in 0..others {
+                headers.insert(
+                    HeaderName::try_from(format!("x-other-{i}")).unwrap(),
+                    HeaderValue::from(i),
+                );
+            }
+            assert_eq!(find(&headers, &name), None);
+            headers.append(&name, HeaderValue::from_static("first"));
+            headers.append(&name, HeaderValue::from_static("second"));
+            headers.insert(http::header::HOST, HeaderValue::from_static("h"));
+            assert_eq!(
+                find(&headers, &name).unwrap(),
+                "first",
+                "with {others} other headers"
+            );
+        }
     }
 
     #[test]

@@ -43,9 +43,10 @@ impl Timeout {
 impl Middleware for Timeout {
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
         let route = req.route();
-        HandlerFuture::new(Deadline {
+        let duration = self.duration;
+        HandlerFuture::new_in(req, |req| Deadline {
             inner: Some(next.run(req)),
-            duration: self.duration,
+            duration,
             sleep: None,
             route,
         })
