@@ -54,6 +54,7 @@ impl Inner {
 
 impl Drop for Inner {
     /// A request that ends whole leaves its extension map for the next one.
+    #[inline(always)]
     fn drop(&mut self) {
         crate::spare_extensions::keep(&mut self.parts.head.extensions);
     }

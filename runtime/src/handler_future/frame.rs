@@ -107,6 +107,7 @@ impl Clone for FrameRef {
 }
 
 impl Drop for FrameRef {
+    #[inline(always)]
     fn drop(&mut self) {
         if let Some(frame) = self.frame {
             // SAFETY: this request's hold is counted, and given up once.

@@ -99,23 +99,21 @@ impl HandlerFuture {
     where
         F: Future<Output = Response> + Send + 'static,
     {
-        let place = request.frame_mut().place(Layout::new::<F>());
-        HandlerFuture::in_place(place, move || make(request))
+        match request.frame_mut().place(Layout::new::<F>()) {
+            Some(place) => HandlerFuture::in_place(place, move || make(request)),
+            None => HandlerFuture::new(make(request)),
+        }
     }
 
-    /// Writes what `make` returns into `place` (from [`FrameRef::place`]
-    /// for an `F`), or into a block of its own without one.
-    #[inline]
+    /// Writes what `make` returns into `place` (from [`FrameRef::place`] for an `F`).
+    #[inline(always)]
     fn in_place<F>(
-        place: Option<(NonNull<u8>, NonNull<frame::Header>)>,
+        (block, frame): (NonNull<u8>, NonNull<frame::Header>),
         make: impl FnOnce() -> F,
     ) -> Self
     where
         F: Future<Output = Response> + Send + 'static,
     {
-        let Some((block, frame)) = place else {
-            return HandlerFuture::new(make());
-        };
         // The place is counted: given up if `make` panics.
         struct Unused(NonNull<frame::Header>);
         impl Drop for Unused {
@@ -340,8 +338,10 @@ mod tests {
     where
         F: Future<Output = Response> + Send + 'static,
     {
-        let place = frame.place(Layout::new::<F>());
-        HandlerFuture::in_place(place, || future)
+        match frame.place(Layout::new::<F>()) {
+            Some(place) => HandlerFuture::in_place(place, || future),
+            None => HandlerFuture::new(future),
+        }
     }
 
     /// Blocks of the frame's size this thread keeps.
@@ -491,7 +491,7 @@ mod tests {
         let mut frame = FrameRef::none();
         frame.start();
         let kept = frames_kept();
-        let place = frame.place(Layout::new::<Counted<64>>());
+        let place = frame.place(Layout::new::<Counted<64>>()).unwrap();
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             HandlerFuture::in_place(place, || -> Counted<64> { panic!("while made") })
         }));
