@@ -41,14 +41,31 @@ pub struct Request(Box<Inner>);
 struct Inner {
     parts: RequestParts,
     body: Body,
+    /// Where the futures of its middleware and handler are placed. It
+    /// belongs to the whole request: split into parts, a request lets go
+    /// of it (a request made again from parts has none, and boxes as usual).
+    frame: FrameRef,
 }
 
 impl Inner {
-    /// The fields, without `Drop` (which would keep the extensions' map).
+    fn new(parts: RequestParts, body: Body) -> Self {
+        Inner {
+            parts,
+            body,
+            frame: FrameRef::none(),
+        }
+    }
+
+    /// The parts and the body, letting go of the frame; without `Drop`
+    /// (which would keep the extensions' map).
     fn into_fields(self) -> (RequestParts, Body) {
-        let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: each field is read once, and `this` is neither used nor dropped afterwards.
-        unsafe { (std::ptr::read(&this.parts), std::ptr::read(&this.body)) }
+        let mut this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: each field is read or dropped once, and `this` is neither
+        // used nor dropped afterwards.
+        unsafe {
+            std::ptr::drop_in_place(&mut this.frame);
+            (std::ptr::read(&this.parts), std::ptr::read(&this.body))
+        }
     }
 }
 
@@ -68,8 +85,6 @@ pub struct RequestParts {
     routed: Option<Routed>,
     body_limit: usize,
     peer: Peer,
-    /// Where the futures of its middleware and handler are placed.
-    frame: FrameRef,
 }
 
 /// Where a request came from: the client's address (none through the test
@@ -121,7 +136,7 @@ impl Request {
             std::ptr::addr_of_mut!((*slot).parts.routed).write(None);
             std::ptr::addr_of_mut!((*slot).parts.body_limit).write(body_limit);
             std::ptr::addr_of_mut!((*slot).parts.peer).write(peer);
-            std::ptr::addr_of_mut!((*slot).parts.frame).write(FrameRef::none());
+            std::ptr::addr_of_mut!((*slot).frame).write(FrameRef::none());
             std::ptr::addr_of_mut!((*slot).body).write(body);
             Request(inner.assume_init())
         }
@@ -135,7 +150,7 @@ impl Request {
 
     /// Joins parts and a body back into a request.
     pub fn from_parts(parts: RequestParts, body: Body) -> Self {
-        Request(Box::new(Inner { parts, body }))
+        Request(Box::new(Inner::new(parts, body)))
     }
 
     /// The parts: head and context.
@@ -246,7 +261,7 @@ impl Request {
     /// The request's frame, for [`HandlerFuture::new_in`](crate::HandlerFuture::new_in).
     #[inline]
     pub(crate) fn frame_mut(&mut self) -> &mut FrameRef {
-        &mut self.0.parts.frame
+        &mut self.0.frame
     }
 
     pub(crate) fn set_routed(&mut self, routed: Routed) {
@@ -263,7 +278,6 @@ impl Request {
             routed,
             body_limit,
             peer,
-            frame,
         } = parts;
         (
             http::Request::from_parts(head, body),
@@ -272,7 +286,6 @@ impl Request {
                 routed,
                 body_limit,
                 peer,
-                frame,
             },
         )
     }
@@ -286,24 +299,21 @@ pub(crate) struct RequestContext {
     routed: Option<Routed>,
     body_limit: usize,
     peer: Peer,
-    /// A clone has no frame.
-    frame: FrameRef,
 }
 
 impl RequestContext {
     pub(crate) fn join(self, request: http::Request<Body>) -> Request {
         let (head, body) = request.into_parts();
-        Request(Box::new(Inner {
-            parts: RequestParts {
+        Request(Box::new(Inner::new(
+            RequestParts {
                 head,
                 app: self.app,
                 routed: self.routed,
                 body_limit: self.body_limit,
                 peer: self.peer,
-                frame: self.frame,
             },
             body,
-        }))
+        )))
     }
 }
 

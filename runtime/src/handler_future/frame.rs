@@ -36,9 +36,8 @@ pub(super) struct Header {
 /// Where the header ends: the first byte futures may use.
 const START: usize = std::mem::size_of::<Header>();
 
-/// A request's hold on its frame (none until the request reaches middleware).
-///
-/// A clone has no frame: the cursor belongs to one request.
+/// A request's hold on its frame (none until the request reaches
+/// middleware). The cursor belongs to that one request.
 pub(crate) struct FrameRef {
     frame: Option<NonNull<Header>>,
     /// Bytes of the frame in use, header included.
@@ -97,12 +96,6 @@ impl FrameRef {
         // SAFETY: `start` is within the frame's block.
         let block = unsafe { frame.cast::<u8>().add(start) };
         Some((block, frame))
-    }
-}
-
-impl Clone for FrameRef {
-    fn clone(&self) -> Self {
-        FrameRef::none()
     }
 }
 

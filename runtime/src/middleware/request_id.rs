@@ -71,9 +71,10 @@ impl Middleware for RequestId {
             Some(value) if usable(value) => value.clone(),
             _ => new_id(),
         };
-        // Without a subscriber there is no span to record on (and finding
-        // that out from the span costs more than this check).
-        if tracing::dispatcher::has_been_set() {
+        // The request's span is at INFO: when nothing records INFO there is
+        // no span to record on (and finding that out from the span costs
+        // more than this check).
+        if tracing::level_enabled!(tracing::Level::INFO) {
             tracing::Span::current().record(
                 "request_id",
                 tracing::field::display(id.to_str().unwrap_or_default()),
@@ -144,12 +145,23 @@ struct Ids {
 }
 
 thread_local! {
-    static IDS: RefCell<Ids> = const {
-        RefCell::new(Ids { prefix: None, count: 0, made: Bytes::new(), used: 0 })
-    };
+    static IDS: RefCell<Ids> = const { RefCell::new(Ids::EMPTY) };
+}
+
+impl Default for Ids {
+    fn default() -> Self {
+        Ids::EMPTY
+    }
 }
 
 impl Ids {
+    const EMPTY: Ids = Ids {
+        prefix: None,
+        count: 0,
+        made: Bytes::new(),
+        used: 0,
+    };
+
     fn next(&mut self) -> Bytes {
         if self.used == self.made.len() {
             self.make_more();
@@ -161,9 +173,11 @@ impl Ids {
 
     #[cold]
     fn make_more(&mut self) {
+        // Each `RandomState` has keys of its own (random per thread, then
+        // counted): hashing anything with them gives a random prefix.
         let prefix = *self
             .prefix
-            .get_or_insert_with(|| hex(RandomState::new().hash_one(std::thread::current().id())));
+            .get_or_insert_with(|| hex(RandomState::new().hash_one(0u8)));
         let mut ids = Vec::with_capacity(IDS_PER_BUFFER);
         for _ in 0..IDS_PER_BUFFER {
             self.count = self.count.wrapping_add(1);
@@ -190,7 +204,11 @@ fn hex(value: u64) -> [u8; 16] {
 /// making one and cloning it (into the extensions, onto the response)
 /// allocate nothing.
 fn new_id() -> HeaderValue {
-    let id = IDS.with_borrow_mut(Ids::next);
+    // While the thread ends (a destructor answering a request) the buffer
+    // may be gone: the id gets a buffer of its own.
+    let id = IDS
+        .try_with(|ids| ids.borrow_mut().next())
+        .unwrap_or_else(|_| Ids::default().next());
     // SAFETY: lowercase hex digits are valid in a header value (debug builds check).
     unsafe { HeaderValue::from_maybe_shared_unchecked(id) }
 }
