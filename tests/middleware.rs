@@ -458,10 +458,7 @@ async fn middleware_that_waits_is_woken_after_the_server_ran_it_ahead() {
     let addr = common::spawn(App::new().wrap(waits).mount("/", routes![after_waiting])).await;
     let mut connection = Connection::open(addr).await;
     for _ in 0..20 {
-        connection
-            .send(b"GET /waits HTTP/1.1\r\nhost: t\r\n\r\n")
-            .await;
-        let response = connection.read_response(false).await;
+        let response = connection.get("/waits").await;
         assert_eq!(response.status, 200);
         assert_eq!(response.body, b"done");
         assert_eq!(response.header("x-waited"), Some("woken"));
@@ -543,9 +540,7 @@ async fn the_rest_of_a_chain_may_run_on_another_task() {
                     } else {
                         ("/g/elsewhere", "app_a,outer,inner")
                     };
-                    let request = format!("GET {path}/{n} HTTP/1.1\r\nhost: t\r\n\r\n");
-                    connection.send(request.as_bytes()).await;
-                    let response = connection.read_response(false).await;
+                    let response = connection.get(&format!("{path}/{n}")).await;
                     assert_eq!(response.status, 200, "client {client}, request {n}");
                     assert_eq!(response.body, format!("{n}:{trail}").as_bytes());
                 }
@@ -591,9 +586,7 @@ async fn one_requests_extensions_are_never_seen_by_the_next() {
         } else {
             ("/tag", "none")
         };
-        let request = format!("GET {path} HTTP/1.1\r\nhost: t\r\n\r\n");
-        connection.send(request.as_bytes()).await;
-        let response = connection.read_response(false).await;
+        let response = connection.get(path).await;
         assert_eq!(response.status, 200);
         assert_eq!(response.body, expected.as_bytes(), "request {n}: {path}");
     }

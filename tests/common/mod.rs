@@ -95,6 +95,13 @@ impl Connection {
             .expect("write");
     }
 
+    /// Sends `GET path` on this keep-alive connection and reads the response.
+    pub async fn get(&mut self, path: &str) -> RawResponse {
+        self.send(format!("GET {path} HTTP/1.1\r\nhost: t\r\n\r\n").as_bytes())
+            .await;
+        self.read_response(false).await
+    }
+
     /// Reads one response; `head_request` responses have no body whatever their length says.
     pub async fn read_response(&mut self, head_request: bool) -> RawResponse {
         tokio::time::timeout(STEP, self.read_inner(head_request))

@@ -1,6 +1,7 @@
 //! The server the reliability scenarios run against: a few routes that are
-//! fast, slow, endless or take uploads, with every setting from the
-//! environment, and its logs on stderr.
+//! fast, slow, endless or take uploads, behind the middleware a production
+//! app would have (request ids, a deadline; panics caught by default), with
+//! every setting from the environment, and its logs on stderr.
 //!
 //! Environment (milliseconds unless said): `PORT` (0 picks one; the port is
 //! printed as `listening on <port>` on stdout), `HEADER_TIMEOUT`,
@@ -12,6 +13,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use waypost::middleware::{RequestId, Timeout};
 use waypost::{get, post, routes, App, Bytes, Query, TlsConfig};
 
 #[get("/")]
@@ -71,7 +73,13 @@ async fn main() {
         .await
         .expect("bind");
     let port = listener.local_addr().expect("local address").port();
-    let mut app = App::new().mount("/", routes![index, slow, forever, upload, user]);
+    // Every request passes through middleware: its futures are placed in a
+    // frame, its id goes into a reused extension map (what the soak checks
+    // does not grow). The deadline is longer than any scenario waits.
+    let mut app = App::new()
+        .wrap(RequestId::new())
+        .wrap(Timeout::new(Duration::from_secs(300)))
+        .mount("/", routes![index, slow, forever, upload, user]);
     if let Ok(dir) = std::env::var("FILES_DIR") {
         app = app.files("/files", dir);
     }
