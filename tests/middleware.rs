@@ -591,3 +591,61 @@ async fn one_requests_extensions_are_never_seen_by_the_next() {
         assert_eq!(response.body, expected.as_bytes(), "request {n}: {path}");
     }
 }
+
+/// Finishes on a thread of its own and wakes the waker of its *first* poll
+/// only: a shortcut the `Future` contract does not allow, but common.
+struct WakesFirstWaker {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    started: bool,
+}
+
+impl std::future::Future for WakesFirstWaker {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        use std::sync::atomic::Ordering;
+        if self.done.load(Ordering::SeqCst) {
+            return std::task::Poll::Ready(());
+        }
+        if !self.started {
+            self.started = true;
+            let (waker, done) = (cx.waker().clone(), self.done.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                done.store(true, Ordering::SeqCst);
+                waker.wake();
+            });
+        }
+        std::task::Poll::Pending
+    }
+}
+
+#[get("/first-waker")]
+async fn keeps_first_waker() -> &'static str {
+    WakesFirstWaker {
+        done: Default::default(),
+        started: false,
+    }
+    .await;
+    "woken"
+}
+
+/// The server polls a chain behind middleware once as the request arrives,
+/// before the connection's task does: a future that keeps the waker of
+/// that first poll still gets its request answered, over HTTP/1.1.
+#[tokio::test]
+async fn a_future_that_keeps_its_first_waker_is_answered_behind_middleware() {
+    let app = App::new()
+        .wrap(passes)
+        .mount("/", routes![keeps_first_waker]);
+    let addr = common::spawn(app).await;
+    let mut connection = Connection::open(addr).await;
+    for _ in 0..5 {
+        let response = connection.get("/first-waker").await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, b"woken");
+    }
+}

@@ -201,20 +201,19 @@ impl ResponseFuture {
     /// 500 instructions per request behind any middleware. A chain that
     /// finishes without waiting drops the request here instead.
     ///
-    /// Polled with a waker that does nothing: a future that is not ready is
-    /// polled again with the connection's waker, and futures wake only the
-    /// waker of their latest poll (the `Future` contract: a future that kept
-    /// the waker of its first poll would never wake its connection). Only
-    /// from inside a tokio task (the server's, HTTP/1.1), where tokio's
-    /// timers and I/O can register; and only when a middleware holds the
-    /// request.
-    pub(crate) fn run_ahead(&mut self) -> Option<Response> {
+    /// Polled with `relay`: a future that is not ready is
+    /// polled again with the connection's waker, and futures should wake
+    /// the waker of their latest poll; one that keeps the waker of its
+    /// first poll wakes the relay, which passes it on. Only from inside a
+    /// tokio task (the server's, HTTP/1.1), where tokio's timers and I/O can
+    /// register; and only when a middleware holds the request.
+    pub(crate) fn run_ahead(&mut self, relay: &std::task::Waker) -> Option<Response> {
         // Without middleware the handler's shim has dropped the request
         // already, or keeps it in its own future: nothing to gain.
         if !self.future.in_middleware() {
             return None;
         }
-        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut cx = Context::from_waker(relay);
         match Pin::new(&mut *self).poll(&mut cx) {
             Poll::Ready(response) => Some(response),
             Poll::Pending => None,

@@ -7,7 +7,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::time::Duration;
 
 use atomic_waker::AtomicWaker;
@@ -43,6 +43,53 @@ pub(crate) struct ConnState {
     io_dropped: AtomicBool,
     io_dropped_notify: tokio::sync::Notify,
     task: AtomicWaker,
+    /// The connection task's waker, for a future that kept the waker of
+    /// the first poll of a chain run ahead (see [`with_relay`]).
+    relay: std::sync::OnceLock<Waker>,
+}
+
+/// The waker a request's chain is first polled with, as hyper hands it
+/// over (see `ResponseFuture::run_ahead`), before the connection's task
+/// polls it. A future should wake the waker of its latest poll; one that
+/// keeps the waker of its first poll (a common shortcut) wakes this, which
+/// wakes the connection's task: the task that polls the request from then on.
+///
+/// Lent without touching the connection's reference count (the
+/// connection outlives the call); a clone holds a count of its own.
+fn with_relay<T>(state: &Arc<ConnState>, f: impl FnOnce(&Waker) -> T) -> T {
+    let data = Arc::as_ptr(state).cast::<()>();
+    // SAFETY: the vtable's functions treat `data` as an `Arc<ConnState>`
+    // pointer; this waker is never dropped (no count to give back), and
+    // `state` keeps the count it borrows alive for the call.
+    let waker =
+        std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(data, &RELAY)) });
+    f(&waker)
+}
+
+static RELAY: RawWakerVTable =
+    RawWakerVTable::new(relay_clone, relay_wake, relay_wake_by_ref, relay_drop);
+
+unsafe fn relay_clone(data: *const ()) -> RawWaker {
+    // SAFETY: `data` is an `Arc<ConnState>` pointer whose count is held (by
+    // the lender or by the waker being cloned).
+    unsafe { Arc::increment_strong_count(data.cast::<ConnState>()) };
+    RawWaker::new(data, &RELAY)
+}
+
+unsafe fn relay_wake(data: *const ()) {
+    // SAFETY: an owned waker (a clone) holds one count, given back here.
+    let state = unsafe { Arc::from_raw(data.cast::<ConnState>()) };
+    state.wake_task();
+}
+
+unsafe fn relay_wake_by_ref(data: *const ()) {
+    // SAFETY: the waker's count keeps the state alive for the call.
+    unsafe { &*data.cast::<ConnState>() }.wake_task();
+}
+
+unsafe fn relay_drop(data: *const ()) {
+    // SAFETY: an owned waker (a clone) holds one count, given back here.
+    drop(unsafe { Arc::from_raw(data.cast::<ConnState>()) });
 }
 
 impl ConnState {
@@ -58,7 +105,15 @@ impl ConnState {
             io_dropped: AtomicBool::new(false),
             io_dropped_notify: tokio::sync::Notify::new(),
             task: AtomicWaker::new(),
+            relay: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Wakes the connection's task without taking its waker (it may be woken again).
+    fn wake_task(&self) {
+        if let Some(waker) = self.relay.get() {
+            waker.wake_by_ref();
+        }
     }
 
     /// Whether the connection switched protocols (a WebSocket, a CONNECT tunnel).
@@ -549,7 +604,11 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnServi
         // in parallel and a panic ends one stream. The response, when the
         // chain gives it without waiting, goes in the slot the immediate
         // answers use, so that `InFlight` grows by nothing.
-        let ahead = if http1 { future.run_ahead() } else { None };
+        let ahead = if http1 {
+            with_relay(&self.state, |relay| future.run_ahead(relay))
+        } else {
+            None
+        };
         let future = match ahead {
             Some(response) => Err(Some(response)),
             None => Ok(future),
@@ -671,6 +730,18 @@ impl<C> Graceful<C> {
     }
 }
 
+impl<C> Graceful<C> {
+    /// Leaves the task's waker for a shutdown and for the relay; once, at
+    /// the first poll, out of line.
+    #[cold]
+    #[inline(never)]
+    fn register(&mut self, waker: &Waker) {
+        self.state.task.register(waker);
+        let _ = self.state.relay.set(waker.clone());
+        self.registered = true;
+    }
+}
+
 /// A hyper connection, which can finish gracefully.
 pub(crate) trait ShutDown {
     fn shut_down(self: Pin<&mut Self>);
@@ -683,8 +754,7 @@ impl<C: ShutDown + Future> Future for Graceful<C> {
         let this = self.get_mut();
         // A task's waker stays the same across its polls: registering it once is enough.
         if !this.registered {
-            this.state.task.register(cx.waker());
-            this.registered = true;
+            this.register(cx.waker());
         }
         if !this.shutting_down && this.state.shutting_down.load(Ordering::Acquire) {
             this.shutting_down = true;
