@@ -271,13 +271,41 @@ async fn json_round_trips() {
 
 #[tokio::test]
 async fn json_accepts_suffix_types_and_parameters() {
-    let response = client()
-        .post("/json")
-        .header("content-type", "application/vnd.api+json; charset=utf-8")
-        .body(r#"{"name":"pen","price":3,"tags":[]}"#)
-        .send()
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text());
+    let client = client();
+    for content_type in [
+        "application/json",
+        "APPLICATION/Json",
+        "application/json; charset=utf-8",
+        " application/json ;charset=utf-8",
+        "application/vnd.api+json; charset=utf-8",
+    ] {
+        let response = client
+            .post("/json")
+            .header("content-type", content_type)
+            .body(r#"{"name":"pen","price":3,"tags":[]}"#)
+            .send()
+            .await;
+        assert_eq!(
+            response.status(),
+            200,
+            "{content_type}: {}",
+            response.text()
+        );
+    }
+    for content_type in [
+        "application/jsonx",
+        "application/json-seq",
+        "+json",
+        "text/json",
+    ] {
+        let response = client
+            .post("/json")
+            .header("content-type", content_type)
+            .body(r#"{"name":"pen","price":3,"tags":[]}"#)
+            .send()
+            .await;
+        assert_problem(&response, 415);
+    }
 }
 
 #[tokio::test]

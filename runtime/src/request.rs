@@ -372,6 +372,15 @@ impl RequestParts {
                 return found;
             }
         }
+        self.raw_param_again(routed, index)
+    }
+
+    /// [`raw_param`](Self::raw_param) for a path replaced since routing (or
+    /// a pattern whose layout cannot say): matched again.
+    #[cold]
+    #[inline(never)]
+    fn raw_param_again(&self, routed: &Routed, index: usize) -> Option<&str> {
+        let path = self.head.uri.path();
         match self.app.router.resolve(&self.head.method, path) {
             crate::router::Resolution::Route {
                 endpoint, params, ..

@@ -74,22 +74,20 @@ impl AppService {
     /// Answers one request whose body becomes a [`Body`]; converted where the
     /// request is boxed, so that its head is copied once.
     #[inline]
-    pub(crate) fn call_with<B>(&self, mut request: http::Request<B>) -> ResponseFuture
+    pub(crate) fn call_with<B>(&self, request: http::Request<B>) -> ResponseFuture
     where
         Body: From<B>,
     {
+        // Boxed first: the head is copied once, from hyper's request into
+        // the block, and everything after reads it there.
+        let mut request = Request::new(request, self.app.clone(), self.peer);
         // Before any middleware, so that what a middleware checks is what the router routes.
-        if !crate::path::normalize_uri(request.uri_mut()) {
-            return ResponseFuture {
-                future: NextFuture::ready(
-                    Problem::new(http::StatusCode::BAD_REQUEST)
-                        .with_detail("the request path cannot be put in normal form")
-                        .into_response(),
-                ),
-                catch: None,
-                span: None,
-                head: false,
-            };
+        if !crate::path::normalize_uri(&mut request.parts_mut().head_mut().uri) {
+            return ResponseFuture::ready(
+                Problem::new(http::StatusCode::BAD_REQUEST)
+                    .with_detail("the request path cannot be put in normal form")
+                    .into_response(),
+            );
         }
         let span = tracing::info_span!(
             "request",
@@ -104,14 +102,10 @@ impl AppService {
         let head = request.method() == http::Method::HEAD;
         let (future, catch) = if self.app.recover {
             let context = PanicContext::of(request.method(), request.uri(), &self.app);
-            let request = Request::new(request, self.app.clone(), self.peer);
             // A middleware's or handler's synchronous part runs in `start`, before the first poll.
             (start_caught(&context, || start(request)), Some(context))
         } else {
-            (
-                start(Request::new(request, self.app.clone(), self.peer)),
-                None,
-            )
+            (start(request), None)
         };
         drop(entered);
         ResponseFuture {
@@ -190,6 +184,17 @@ pub struct ResponseFuture {
 }
 
 impl ResponseFuture {
+    /// Answered before anything ran: a request refused at the door.
+    #[cold]
+    fn ready(response: Response) -> Self {
+        ResponseFuture {
+            future: NextFuture::ready(response),
+            catch: None,
+            span: None,
+            head: false,
+        }
+    }
+
     /// Runs the request as far as it goes without waiting, now rather than
     /// at the first poll: the server calls it as hyper hands it the request,
     /// before hyper reads the connection again.

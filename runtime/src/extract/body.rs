@@ -181,6 +181,10 @@ pub(crate) fn content_type_is(req: &RequestParts, expected: &str, suffix: Option
         return false;
     };
     let value = value.as_bytes();
+    // What clients send nearly always: the essence alone, in lowercase.
+    if value == expected.as_bytes() {
+        return true;
+    }
     let essence = match value.iter().position(|&byte| byte == b';') {
         Some(end) => &value[..end],
         None => value,

@@ -1,6 +1,5 @@
 //! Path parameters: `<name>` segments parsed into typed handler arguments.
 
-use std::borrow::Cow;
 use std::convert::Infallible;
 
 use http::StatusCode;
@@ -200,32 +199,42 @@ pub(crate) fn parse_param<T: FromParam>(
     let Some(raw) = parts.raw_param(index) else {
         return Err(path_changed(parts, name));
     };
-    let rejection = |value: String, reason: String| ParamRejection {
+    // Most segments hold no escape: they are already the decoded text.
+    if T::RAW || !raw.contains('%') {
+        return T::from_param(raw).map_err(|error| refused(name, expected, raw, &error));
+    }
+    parse_decoded(raw, name, expected)
+}
+
+/// [`parse_param`] for a segment with escapes: decoded first.
+#[allow(clippy::result_large_err)] // the cold path carries the ready response
+fn parse_decoded<T: FromParam>(
+    raw: &str,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<T, Response> {
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| refused(name, expected, raw, &"not valid UTF-8 once percent-decoded"))?;
+    T::from_param(&decoded).map_err(|error| refused(name, expected, &decoded, &error))
+}
+
+/// The 400 for a parameter `FromParam` refused: out of line, so that the
+/// path every valid request takes carries none of it.
+#[cold]
+fn refused(
+    name: &'static str,
+    expected: &'static str,
+    value: &str,
+    reason: &dyn std::fmt::Display,
+) -> Response {
+    ParamRejection {
         name,
         expected,
-        value,
-        reason,
-    };
-    if T::RAW {
-        return T::from_param(raw)
-            .map_err(|error| rejection(raw.to_owned(), error.to_string()).into_response());
+        value: value.to_owned(),
+        reason: reason.to_string(),
     }
-    // Most segments hold no escape: they are already the decoded text.
-    let decoded: Cow<'_, str> = if raw.contains('%') {
-        percent_encoding::percent_decode_str(raw)
-            .decode_utf8()
-            .map_err(|_| {
-                rejection(
-                    raw.to_owned(),
-                    "not valid UTF-8 once percent-decoded".into(),
-                )
-                .into_response()
-            })?
-    } else {
-        Cow::Borrowed(raw)
-    };
-    T::from_param(&decoded)
-        .map_err(|error| rejection(decoded.into_owned(), error.to_string()).into_response())
+    .into_response()
 }
 
 /// A middleware replaced the URI after routing: the parameters routing found are no longer in it.
