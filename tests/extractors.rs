@@ -241,11 +241,23 @@ async fn query_parses_and_rejects_naming_the_field() {
     );
     let body = assert_problem(&client.get("/query?offset=x").send().await, 400);
     assert_eq!(body["field"], "offset");
-    let body = assert_problem(&client.get("/query").send().await, 400);
-    assert!(
-        body["detail"].as_str().unwrap().contains("offset"),
-        "{body}"
-    );
+    // A missing or repeated field is named, not reported at `.`.
+    for path in ["/query", "/query?limit=3", "/query?offset=1&offset=2"] {
+        let body = assert_problem(&client.get(path).send().await, 400);
+        assert_eq!(body["field"], "offset", "{path}: {body}");
+    }
+    // Bytes that are not UTF-8 are refused, not replaced with U+FFFD.
+    for (path, field) in [
+        ("/query?offset=5&limit=%FF", "limit"),
+        ("/query-map?a=1&b=%C3%28", "b"),
+        // A name that is not UTF-8 is shown with U+FFFD where its bytes were.
+        ("/query-map?%FF=1", "\u{fffd}"),
+    ] {
+        let body = assert_problem(&client.get(path).send().await, 400);
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains("not valid UTF-8"), "{path}: {body}");
+        assert_eq!(body["field"], field, "{path}: {body}");
+    }
     let map: Value = client
         .get("/query-map?a=1&b=two%20words")
         .send()
@@ -272,6 +284,13 @@ async fn json_round_trips() {
 #[tokio::test]
 async fn json_accepts_suffix_types_and_parameters() {
     let client = client();
+    let post_as = |content_type: &'static str| {
+        client
+            .post("/json")
+            .header("content-type", content_type)
+            .body(r#"{"name":"pen","price":3,"tags":[]}"#)
+            .send()
+    };
     for content_type in [
         "application/json",
         "APPLICATION/Json",
@@ -279,18 +298,9 @@ async fn json_accepts_suffix_types_and_parameters() {
         " application/json ;charset=utf-8",
         "application/vnd.api+json; charset=utf-8",
     ] {
-        let response = client
-            .post("/json")
-            .header("content-type", content_type)
-            .body(r#"{"name":"pen","price":3,"tags":[]}"#)
-            .send()
-            .await;
-        assert_eq!(
-            response.status(),
-            200,
-            "{content_type}: {}",
-            response.text()
-        );
+        let response = post_as(content_type).await;
+        let status = response.status();
+        assert_eq!(status, 200, "{content_type}: {}", response.text());
     }
     for content_type in [
         "application/jsonx",
@@ -298,13 +308,7 @@ async fn json_accepts_suffix_types_and_parameters() {
         "+json",
         "text/json",
     ] {
-        let response = client
-            .post("/json")
-            .header("content-type", content_type)
-            .body(r#"{"name":"pen","price":3,"tags":[]}"#)
-            .send()
-            .await;
-        assert_problem(&response, 415);
+        assert_problem(&post_as(content_type).await, 415);
     }
 }
 
@@ -410,6 +414,14 @@ async fn result_and_option_of_extractors_see_the_rejection() {
         .await;
     let body = assert_problem(&invalid, 422);
     assert_eq!(body["field"], "name");
+    let repeated = client
+        .post("/json-optional")
+        .header("content-type", "application/json")
+        .body(r#"{"name": "a", "name": "b", "price": 1, "tags": []}"#)
+        .send()
+        .await;
+    let body = assert_problem(&repeated, 422);
+    assert_eq!(body["field"], "name", "{body}");
     let not_json = client.post("/json-optional").body("price=1").send().await;
     assert_problem(&not_json, 415);
     let too_large = client
@@ -477,6 +489,23 @@ async fn form_parses_and_rejects() {
         422,
     );
     assert_eq!(body["field"], "age");
+    let form = |body: &'static [u8]| {
+        client
+            .post("/form")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Bytes::from_static(body))
+            .send()
+    };
+    let body = assert_problem(&form(b"user=ada").await, 422);
+    assert_eq!(body["field"], "age", "{body}");
+    for raw in [&b"user=%FF&age=3"[..], b"user=\xff&age=3"] {
+        let body = assert_problem(&form(raw).await, 422);
+        assert_eq!(body["field"], "user", "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("not valid UTF-8"),
+            "{body}"
+        );
+    }
     let response = client
         .post("/form")
         .header("content-type", "application/json")

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
+use super::field::field_of;
 use super::rejection::rejection;
 use super::{BodyRejection, FromRequest, OptionalFromRequest};
 use crate::problem::Problem;
@@ -164,20 +165,6 @@ fn json_rejection(error: serde_json::Error, path: String) -> JsonRejection {
             column: error.column(),
             message: strip_position(&error),
         },
-    }
-}
-
-/// The offending field: serde reports a missing field at the object that lacks
-/// it, so `missing field `text`` at `.` is the field `text`, and at `user` is `user.text`.
-fn field_of(path: &str, message: &str) -> String {
-    let missing = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split_once('`'))
-        .map(|(name, _)| name);
-    match missing {
-        Some(name) if path == "." => name.to_owned(),
-        Some(name) => format!("{path}.{name}"),
-        None => path.to_owned(),
     }
 }
 

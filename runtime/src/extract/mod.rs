@@ -24,6 +24,7 @@
 mod auth;
 mod body;
 mod extension;
+mod field;
 mod form;
 mod json;
 mod param;

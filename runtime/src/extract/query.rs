@@ -3,6 +3,7 @@
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 
+use super::field::field_of;
 use super::rejection::rejection;
 use super::{FromRequestParts, OptionalFromRequestParts};
 use crate::problem::Problem;
@@ -46,15 +47,43 @@ rejection!(QueryRejection);
 pub(crate) fn deserialize_urlencoded<T: DeserializeOwned>(
     text: &[u8],
 ) -> Result<T, (String, String)> {
+    // `form_urlencoded` would put U+FFFD in place of bytes that are not
+    // UTF-8, and the handler would get text the client never sent.
+    if let Some(field) = not_utf8(text) {
+        return Err((field, "not valid UTF-8 once percent-decoded".into()));
+    }
     // The plain parse first; path tracking only to explain a failure.
     if let Ok(value) = serde_urlencoded::from_bytes(text) {
         return Ok(value);
     }
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text));
     match serde_path_to_error::deserialize::<_, T>(deserializer) {
-        Err(error) => Err((error.path().to_string(), error.into_inner().to_string())),
+        Err(error) => {
+            let path = error.path().to_string();
+            let message = error.into_inner().to_string();
+            Err((field_of(&path, &message), message))
+        }
         Ok(_) => Err((".".into(), "invalid form data".into())),
     }
+}
+
+/// The name of the first pair whose name or value is not UTF-8 once
+/// percent-decoded; `None` when every pair is.
+fn not_utf8(text: &[u8]) -> Option<String> {
+    if !text.contains(&b'%') && std::str::from_utf8(text).is_ok() {
+        return None;
+    }
+    let decoded = |part: &[u8]| -> Vec<u8> { percent_encoding::percent_decode(part).collect() };
+    text.split(|&byte| byte == b'&').find_map(|pair| {
+        let (name, value) = match pair.iter().position(|&byte| byte == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        let name = decoded(name);
+        let valid =
+            std::str::from_utf8(&name).is_ok() && std::str::from_utf8(&decoded(value)).is_ok();
+        (!valid).then(|| String::from_utf8_lossy(&name).into_owned())
+    })
 }
 
 impl<T: DeserializeOwned + Send> FromRequestParts for Query<T> {
