@@ -51,7 +51,8 @@ impl PathPattern {
                     .to_owned(),
             );
         }
-        if let Some(at) = path.find(char::is_whitespace) {
+        // Control characters (`\n`, `\t`) are reported once, as controls, per segment.
+        if let Some(at) = path.find(|c: char| c.is_whitespace() && !c.is_control()) {
             fail(
                 at..at + 1,
                 "a route path cannot hold whitespace: percent-encode it (`%20`)".to_owned(),
@@ -197,13 +198,26 @@ fn parse_segment(text: &str, range: Range<usize>) -> Result<Segment, PathError> 
         return Err(fail(range, message));
     }
     if !text.starts_with('<') {
+        if let Some(at) = text.find(['{', '}']) {
+            return Err(fail(
+                range.start + at..range.end,
+                format!("`{text}` holds a brace, which a path cannot hold literally (clients send `%7B`/`%7D`) and which is not waypost's parameter syntax: a parameter is a whole segment, `/<name>`; a literal brace is written `%7B` or `%7D`"),
+            ));
+        }
         if let Some(at) = text.find(['<', '>']) {
             return Err(fail(
                 range.start + at..range.end,
                 format!("a parameter must be a whole segment: `{text}` mixes text and `<`/`>`; write `/<name>` between slashes"),
             ));
         }
-        return normal_literal(text, range).map(Segment::Static);
+        let literal = normal_literal(text, range.clone())?;
+        if literal == "." || literal == ".." {
+            return Err(fail(
+                range,
+                format!("`{text}` is a dot segment, which clients remove before they send a path (RFC 3986 §5.2.4): the route could never match; name the segment otherwise"),
+            ));
+        }
+        return Ok(Segment::Static(literal));
     }
     let Some(inner) = text[1..].strip_suffix('>') else {
         let message = if text[1..].contains('>') {
@@ -242,19 +256,20 @@ fn parse_segment(text: &str, range: Range<usize>) -> Result<Segment, PathError> 
 /// other escapes in upper-case hex, and what a path cannot hold literally
 /// (`é`, `{`, `|`) encoded, so that `/café` matches the `/caf%C3%A9` clients send.
 fn normal_literal(text: &str, range: Range<usize>) -> Result<String, PathError> {
+    if let Some((at, control)) = text.char_indices().find(|(_, c)| c.is_control()) {
+        let at = range.start + at;
+        return Err(PathError {
+            range: at..at + control.len_utf8(),
+            message: "a route path cannot hold control characters: percent-encode them (`%0A`)"
+                .to_owned(),
+        });
+    }
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < bytes.len() {
         let byte = bytes[i];
         let at = range.start + i;
-        if byte.is_ascii_control() {
-            return Err(PathError {
-                range: at..at + 1,
-                message: "a route path cannot hold control characters: percent-encode them (`%0A`)"
-                    .to_owned(),
-            });
-        }
         if byte == b'%' {
             let digits = bytes.get(i + 1..i + 3).and_then(|digits| {
                 let text = std::str::from_utf8(digits).ok()?;
@@ -335,8 +350,25 @@ mod tests {
             assert!(messages[0].contains(advice), "{path}: {messages:?}");
         }
         // Text that only contains such characters stays literal.
-        for path in ["/v1/things:batchGet", "/a{b}", "/x*y"] {
+        for path in ["/v1/things:batchGet", "/x*y", "/a%7Bb%7D"] {
             assert!(PathPattern::parse(path).is_ok(), "{path}");
+        }
+        // A brace anywhere in a segment is another framework's parameter, or
+        // a character clients encode: either way the route would not match.
+        for path in [
+            "/c1/{id}.json",
+            "/c2/{id",
+            "/c3/id}",
+            "/a{b}",
+            "/user-{id}/x",
+        ] {
+            let messages = messages(path);
+            assert_eq!(messages.len(), 1, "{path}: {messages:?}");
+            assert!(
+                messages[0].contains("holds a brace"),
+                "{path}: {messages:?}"
+            );
+            assert!(messages[0].contains("`/<name>`"), "{path}: {messages:?}");
         }
     }
 
@@ -352,7 +384,8 @@ mod tests {
             ("/café", "/caf%C3%A9"),
             ("/caf%c3%a9", "/caf%C3%A9"),
             ("/users/m%65", "/users/me"),
-            ("/a{b}", "/a%7Bb%7D"),
+            ("/a%7bb%7d", "/a%7Bb%7D"),
+            ("/.../a.b/.x", "/.../a.b/.x"),
             ("/a%2fb/<id>", "/a%2Fb/{p0}"),
             ("/v1/things:batchGet", "/v1/things:batchGet"),
         ];
@@ -364,6 +397,16 @@ mod tests {
             );
         }
         assert!(messages("/a\u{1}b")[0].contains("control characters"));
+        // C1 controls too; a newline is one fault, not also whitespace.
+        assert!(messages("/caf\u{80}")[0].contains("control characters"));
+        assert_eq!(messages("/a\nb").len(), 1);
+        assert!(messages("/a b")[0].contains("whitespace"));
+        // Dot segments, however spelled, are removed by clients before sending.
+        for path in ["/dots/..", "/dots/%2e%2E", "/./x", "/a/%2E/b"] {
+            let messages = messages(path);
+            assert_eq!(messages.len(), 1, "{path}: {messages:?}");
+            assert!(messages[0].contains("dot segment"), "{path}: {messages:?}");
+        }
         assert!(messages("/100%")[0].contains("percent-encoded byte"));
         assert!(messages("/a%zz")[0].contains("percent-encoded byte"));
     }

@@ -9,4 +9,10 @@ async fn post_file(slug: String, rest: String) -> String {
     format!("{slug}/{rest}")
 }
 
+// A parameter inside a segment, in braces, as actix writes it.
+#[waypost::get("/reports/{id}.json")]
+async fn report(id: u64) -> String {
+    id.to_string()
+}
+
 fn main() {}
