@@ -232,6 +232,8 @@ fn bad_pem_is_reported_with_its_file() {
     let missing =
         TlsConfig::from_pem_files(cert.dir.join("nope.pem"), cert.dir.join("key.pem")).unwrap_err();
     assert!(missing.to_string().contains("nope.pem"), "{missing}");
+    // What `fn main() -> Result<..>` prints through `?`: the message, not a struct.
+    assert_eq!(format!("{missing:?}"), missing.to_string());
     // A key that is not the certificate's.
     let other = rcgen::KeyPair::generate().unwrap().serialize_pem();
     let pem = std::fs::read(cert.dir.join("cert.pem")).unwrap();

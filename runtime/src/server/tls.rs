@@ -34,9 +34,16 @@ impl fmt::Debug for TlsConfig {
 }
 
 /// Why a TLS set-up could not be made: which file or part, and what was wrong.
-#[derive(Debug)]
 pub struct TlsError {
     what: String,
+}
+
+/// The message itself, so that `fn main() -> Result<(), Box<dyn Error>>`
+/// (which prints errors with `Debug`) prints what went wrong, not a struct.
+impl fmt::Debug for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)
+    }
 }
 
 impl fmt::Display for TlsError {
