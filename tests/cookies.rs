@@ -6,7 +6,8 @@ mod common;
 
 use common::Connection;
 use waypost::{
-    get, routes, App, BuildError, Cookie, CookieJar, CookieKey, PrivateCookieJar, SignedCookieJar,
+    get, routes, App, BuildError, Cookie, CookieJar, CookieKey, HeaderMap, PrivateCookieJar,
+    SignedCookieJar,
 };
 
 #[get("/login")]
@@ -64,6 +65,26 @@ async fn signed_get(jar: SignedCookieJar) -> String {
     }
 }
 
+/// Headers around a jar: a `Set-Cookie` of their own adds to the jar's.
+#[get("/around/array")]
+async fn around_array(
+    jar: CookieJar,
+) -> ([(&'static str, &'static str); 2], (CookieJar, &'static str)) {
+    let jar = jar.add(Cookie::new("jar", "1"));
+    (
+        [("set-cookie", "outer=1"), ("x-outer", "yes")],
+        (jar, "both"),
+    )
+}
+
+#[get("/around/map")]
+async fn around_map(jar: CookieJar) -> (HeaderMap, (CookieJar, &'static str)) {
+    let mut headers = HeaderMap::new();
+    headers.append("set-cookie", "outer=1".parse().unwrap());
+    headers.append("set-cookie", "outer2=1".parse().unwrap());
+    (headers, (jar.add(Cookie::new("jar", "1")), "all"))
+}
+
 fn app(key: CookieKey) -> App {
     App::new().state(key).mount(
         "/",
@@ -75,7 +96,9 @@ fn app(key: CookieKey) -> App {
             signed_set,
             signed_role,
             signed_get,
-            forget
+            forget,
+            around_array,
+            around_map
         ],
     )
 }
@@ -102,6 +125,20 @@ fn set_cookies(response: &common::RawResponse) -> Vec<String> {
 /// `name=value` of a `Set-Cookie` header, as a client sends it back.
 fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn headers_around_a_jar_add_their_cookies_to_its_own() {
+    let addr = common::spawn(app(CookieKey::generate())).await;
+    let mut connection = Connection::open(addr).await;
+    let response = get(&mut connection, "/around/array", None).await;
+    let mut names: Vec<String> = set_cookies(&response).iter().map(|c| pair(c)).collect();
+    names.sort();
+    assert_eq!(names, ["jar=1", "outer=1"]);
+    let response = get(&mut connection, "/around/map", None).await;
+    let mut names: Vec<String> = set_cookies(&response).iter().map(|c| pair(c)).collect();
+    names.sort();
+    assert_eq!(names, ["jar=1", "outer2=1", "outer=1"]);
 }
 
 #[tokio::test]

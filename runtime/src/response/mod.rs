@@ -79,7 +79,8 @@ pub trait IntoResponse {
 ///
 /// A `HeaderMap`, or an array of `(name, value)` pairs: a name replaces the
 /// body's own header of that name, and a name repeated in the array keeps
-/// every value.
+/// every value. `Set-Cookie` never replaces: each is a cookie of its own, so
+/// the cookies a response already sets (a `CookieJar`'s) are kept.
 ///
 /// ```
 /// use waypost::{post, routes, App, StatusCode, TestClient};
@@ -270,9 +271,35 @@ impl<H: IntoResponseHeaders, T: IntoResponse> IntoResponse for (H, T) {
 
 impl IntoResponseHeaders for HeaderMap {
     fn extend_headers(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader> {
-        // `extend` keeps every value of a repeated name (e.g. several `set-cookie`).
-        headers.extend(self);
+        // As `HeaderMap::extend`: a name's first value replaces, the rest
+        // append; but a cookie never replaces another.
+        let mut current: Option<HeaderName> = None;
+        for (name, value) in self {
+            match name {
+                Some(name) => {
+                    add_header(headers, &name, value, false);
+                    current = Some(name);
+                }
+                // Further values of the name just added.
+                None => {
+                    if let Some(name) = &current {
+                        headers.append(name, value);
+                    }
+                }
+            }
+        }
         Ok(())
+    }
+}
+
+/// Adds `value` under `name`: appended when the name was already added by
+/// the same headers (`repeated`) or is `Set-Cookie`; otherwise it replaces
+/// what the response had.
+fn add_header(headers: &mut HeaderMap, name: &HeaderName, value: HeaderValue, repeated: bool) {
+    if repeated || name == header::SET_COOKIE {
+        headers.append(name, value);
+    } else {
+        headers.insert(name, value);
     }
 }
 
@@ -284,17 +311,16 @@ where
     V::Error: std::fmt::Display,
 {
     /// Like a `HeaderMap`: a name replaces what the response already has
-    /// (a content type, say), and a name repeated in the array keeps every
-    /// value (several `set-cookie`).
+    /// (a content type, say), a name repeated in the array keeps every value,
+    /// and `Set-Cookie` always adds.
     fn extend_headers(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader> {
         let mut seen: Vec<HeaderName> = Vec::with_capacity(N);
         for (name, value) in self {
             let name: HeaderName = name.try_into().map_err(|e| InvalidHeader(e.to_string()))?;
             let value = value.try_into().map_err(|e| InvalidHeader(e.to_string()))?;
-            if seen.contains(&name) {
-                headers.append(name, value);
-            } else {
-                headers.insert(name.clone(), value);
+            let repeated = seen.contains(&name);
+            add_header(headers, &name, value, repeated);
+            if !repeated {
                 seen.push(name);
             }
         }
