@@ -609,6 +609,8 @@ async fn a_pathbuf_catch_all_is_safe_to_join_under_a_directory() {
         ("/safe/a%5Cb", "encoded separator"),
         ("/safe/.env", "hidden"),
         ("/safe/a/%00b", "NUL"),
+        ("/safe/a%0Ab.txt", "control character"),
+        ("/safe/a%1Bb%7F", "control character"),
         ("/safe/%FF", "UTF-8"),
     ];
     for (path, says) in refused {

@@ -75,9 +75,10 @@ impl FromParam for String {
 
 /// A relative path that is safe to join under a directory: for a catch-all
 /// (`<path..>`) serving files. Each segment is percent-decoded on its own;
-/// a `..` segment, a segment that decodes to hold a separator (`%2F`, `\`)
-/// or NUL, and a hidden segment (starting with `.`, like `.env` or `.git`) are
-/// refused with 400; empty and `.` segments are skipped. (Rocket's
+/// a `..` segment, a segment that decodes to hold a separator (`%2F`, `\`),
+/// NUL or another control character (`%0A`), and a hidden segment (starting
+/// with `.`, like `.env` or `.git`) are refused with 400; empty and `.`
+/// segments are skipped. (Rocket's
 /// `FromSegments for PathBuf` is the model.)
 ///
 /// ```
@@ -111,6 +112,11 @@ impl FromParam for std::path::PathBuf {
                 ".." => return Err("`..` is not allowed in the path"),
                 text if text.contains(['/', '\\', '\0']) => {
                     return Err("a segment holds an encoded separator (`%2F`, `\\`) or NUL")
+                }
+                // A newline or other control in a file name breaks the logs
+                // and headers it is later written into.
+                text if text.contains(char::is_control) => {
+                    return Err("a segment holds a control character")
                 }
                 text if text.starts_with('.') => {
                     return Err("hidden files (a segment starting with `.`) are not served")
