@@ -265,6 +265,30 @@ fn conflicts_appear_once_prefixes_are_joined() {
         .is_ok());
 }
 
+#[test]
+fn conflict_reports_show_prefixes_as_written() {
+    mod cafe {
+        #[waypost::get("/café/x")]
+        pub async fn whole() {}
+
+        #[waypost::get("/x")]
+        pub async fn under_prefix() {}
+    }
+    let error = App::new()
+        .mount("/", routes![cafe::whole])
+        .mount("/café", routes![cafe::under_prefix])
+        .build()
+        .err()
+        .expect("/café + /x collides with /café/x");
+    let message = error.to_string();
+    assert_eq!(message.matches("GET /café/x").count(), 2, "{message}");
+    assert!(!message.contains("%C3"), "{message}");
+    // Listed as written too, and served in normal form.
+    let app = App::new().mount("/café", routes![cafe::under_prefix]);
+    let built = app.build().expect("builds");
+    assert!(built.routes().iter().any(|route| route.path == "/café/x"));
+}
+
 mod files {
     #[waypost::get("/files/<name>")]
     pub async fn file(name: String) -> String {
@@ -394,7 +418,8 @@ mod normal_form {
         "café"
     }
 
-    #[get("/a{b}")]
+    /// A literal brace is written encoded (a bare one is refused at compile time).
+    #[get("/a%7Bb%7D")]
     pub async fn braces() -> &'static str {
         "braces"
     }

@@ -387,6 +387,7 @@ impl App {
                 validate_prefix(path)?;
                 mounts.push(Mount {
                     prefix: crate::group::normal_prefix(path).into_owned(),
+                    written_prefix: path.clone(),
                     routes,
                     layers: Vec::new(),
                     keep_slash: false,

@@ -38,7 +38,11 @@ pub struct Group {
 
 /// A route table with its full prefix and the group middleware above it, outer first.
 pub(crate) struct Mount {
+    /// The prefix in the normal form requests are routed in (`/caf%C3%A9`).
     pub(crate) prefix: String,
+    /// The same prefix as the user wrote it (`/café`): for reports and
+    /// route listings, which name paths as they appear in the code.
+    pub(crate) written_prefix: String,
     pub(crate) routes: &'static [Route],
     pub(crate) layers: Vec<Layer>,
     /// A route path `/` joins as `{prefix}/`, not `{prefix}` (a served
@@ -116,23 +120,26 @@ impl Group {
     /// Every route table under this group, with full prefixes and chains.
     pub(crate) fn flatten(&self) -> Result<Vec<Mount>, BuildError> {
         let mut mounts = Vec::new();
-        self.flatten_into("", &[], &mut mounts)?;
+        self.flatten_into(("", ""), &[], &mut mounts)?;
         Ok(mounts)
     }
 
+    /// `outer`: the enclosing prefix, normal and as written.
     fn flatten_into(
         &self,
-        outer_prefix: &str,
+        (outer_prefix, outer_written): (&str, &str),
         outer_layers: &[Layer],
         out: &mut Vec<Mount>,
     ) -> Result<(), BuildError> {
         validate_prefix(&self.prefix)?;
         let prefix = join_prefix(outer_prefix, &normal_prefix(&self.prefix));
+        let written = join_prefix(outer_written, &self.prefix);
         let layers: Vec<Layer> = outer_layers.iter().chain(&self.layers).cloned().collect();
         for (mount_prefix, routes) in &self.mounts {
             validate_prefix(mount_prefix)?;
             out.push(Mount {
                 prefix: join_prefix(&prefix, &normal_prefix(mount_prefix)),
+                written_prefix: join_prefix(&written, mount_prefix),
                 routes,
                 layers: layers.clone(),
                 keep_slash: false,
@@ -141,6 +148,7 @@ impl Group {
         for (files_prefix, files) in &self.files {
             validate_prefix(files_prefix)?;
             let full = join_prefix(&prefix, &normal_prefix(files_prefix));
+            let full_written = join_prefix(&written, files_prefix);
             let config = files.resolve().map_err(|reason| BuildError::InvalidFiles {
                 prefix: if full.is_empty() {
                     "/".to_owned()
@@ -154,6 +162,7 @@ impl Group {
             for (routes, keep_slash) in serve_files_routes(&full) {
                 out.push(Mount {
                     prefix: full.clone(),
+                    written_prefix: full_written.clone(),
                     routes,
                     layers: files_layers.clone(),
                     keep_slash,
@@ -161,7 +170,7 @@ impl Group {
             }
         }
         for group in &self.groups {
-            group.flatten_into(&prefix, &layers, out)?;
+            group.flatten_into((&prefix, &written), &layers, out)?;
         }
         Ok(())
     }

@@ -109,7 +109,7 @@ impl Router {
             .flat_map(|mount| {
                 mount.routes.iter().map(|route| Mounted {
                     shape: mount.join(route.path_shape()),
-                    path: mount.join(route.path()),
+                    path: mount.join_written(route.path()),
                     route,
                 })
             })
@@ -122,7 +122,7 @@ impl Router {
 
         for mount in mounts {
             for route in mount.routes {
-                let path = mount.join(route.path());
+                let path = mount.join_written(route.path());
                 let node = *by_shape
                     .entry(mount.join(route.path_shape()))
                     .or_insert_with(|| {
@@ -436,9 +436,14 @@ fn shared_layers<'m>(mut lists: impl Iterator<Item = &'m [Layer]>) -> Vec<&'m La
 }
 
 impl Mount {
-    /// The full path of one of the mount's routes.
+    /// The full path of one of the mount's routes, in normal form.
     fn join(&self, path: &str) -> String {
         join(&self.prefix, path, self.keep_slash)
+    }
+
+    /// The full path of one of the mount's routes as the user wrote it.
+    fn join_written(&self, path: &str) -> String {
+        join(&self.written_prefix, path, self.keep_slash)
     }
 }
 
