@@ -354,6 +354,22 @@ async fn json_of_the_wrong_shape_is_422_naming_the_field() {
     assert!(body["detail"].as_str().unwrap().contains("price"), "{body}");
     // A missing field is named as the field, not as the object that lacks it.
     assert_eq!(body["field"], "price", "{body}");
+    // What was expected is said in words, not as the Rust type.
+    for price in [json!("three"), json!(-1), json!(5_000_000_000u64)] {
+        let response = client()
+            .post("/json")
+            .json(&json!({"name": "pen", "price": price, "tags": []}))
+            .send()
+            .await;
+        let body = assert_problem(&response, 422);
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("expected a whole number from 0 to 4294967295"),
+            "{detail}"
+        );
+        assert!(!detail.contains("u32"), "{detail}");
+        assert_eq!(body["field"], "price", "{body}");
+    }
 }
 
 #[tokio::test]

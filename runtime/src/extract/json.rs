@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::body::{content_type_is, content_type_of, read_body, unsupported_media_type};
 use super::field::field_of;
+use super::param::expected_in_words;
 use super::rejection::rejection;
 use super::{BodyRejection, FromRequest, OptionalFromRequest};
 use crate::problem::Problem;
@@ -154,7 +155,7 @@ fn json_rejection(error: serde_json::Error, path: String) -> JsonRejection {
     use serde_json::error::Category;
     match error.classify() {
         Category::Data => {
-            let message = strip_position(&error);
+            let message = in_words(strip_position(&error));
             JsonRejection::Data {
                 path: field_of(&path, &message),
                 message,
@@ -165,6 +166,21 @@ fn json_rejection(error: serde_json::Error, path: String) -> JsonRejection {
             column: error.column(),
             message: strip_position(&error),
         },
+    }
+}
+
+/// serde names the numbers it expected as Rust types (`expected u8`); a
+/// client reads them in words (`expected a whole number from 0 to 255`).
+fn in_words(message: String) -> String {
+    const NUMBERS: [&str; 14] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64",
+    ];
+    match message.rsplit_once(", expected ") {
+        Some((head, expected)) if NUMBERS.contains(&expected) => {
+            format!("{head}, expected {}", expected_in_words(expected))
+        }
+        _ => message,
     }
 }
 

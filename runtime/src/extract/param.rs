@@ -170,7 +170,7 @@ impl ParamRejection {
 }
 
 /// The built-in parameter types, as a client would say them.
-fn expected_in_words(type_name: &str) -> String {
+pub(crate) fn expected_in_words(type_name: &str) -> String {
     macro_rules! integers {
         ($($ty:ident),*) => {
             match type_name {
