@@ -399,11 +399,40 @@ fn missing_state_is_reported_when_built_naming_handler_and_type() {
 
 #[test]
 fn invalid_prefixes_are_refused() {
-    for prefix in ["api", "/api/<id>", "/a//b"] {
+    let refused = [
+        ("api", "start with `/`"),
+        ("/api/<id>", "parameters"),
+        ("/users/:id", "parameters"),
+        ("/users/{id}", "parameters"),
+        ("/files/*rest", "parameters"),
+        ("/api?v=1", "query"),
+        ("/a b", "whitespace"),
+        ("/a\nb", "control"),
+        ("/a//b", "empty segment"),
+        ("/a/../b", "`..`"),
+        ("/a/%2E", "`.`"),
+        ("/a%zz", "percent-encoded byte"),
+    ];
+    for (prefix, says) in refused {
         let error = App::new().mount(prefix, routes![root]).build().err();
         assert!(
             matches!(error, Some(BuildError::InvalidPrefix { .. })),
             "{prefix}: {error:?}"
+        );
+        let message = error.unwrap().to_string();
+        assert!(message.contains(says), "{prefix}: {message}");
+    }
+    // Characters that are literal text in a path are fine, as in route paths.
+    for prefix in [
+        "/v1/x*y",
+        "/v1/things:batch",
+        "/caf%C3%A9",
+        "/café",
+        "/a.b/...",
+    ] {
+        assert!(
+            App::new().mount(prefix, routes![root]).build().is_ok(),
+            "{prefix}"
         );
     }
 }

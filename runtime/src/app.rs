@@ -455,19 +455,48 @@ fn check_needs(
     Ok(())
 }
 
+/// The rules of a route path's literal segments (checked by the macros at
+/// compile time), for a prefix given at run time.
 pub(crate) fn validate_prefix(prefix: &str) -> Result<(), BuildError> {
+    let segments = || prefix.split('/').skip(1);
     let reason = if !prefix.starts_with('/') {
         "a mount prefix must start with `/`"
-    } else if prefix.contains(['<', '>', '{', '}', '*']) {
-        "a mount prefix is static: it cannot hold parameters"
+    } else if prefix.contains(['<', '>', '{', '}'])
+        || segments().any(|segment| segment.starts_with([':', '*']))
+    {
+        "a mount prefix is static: it cannot hold parameters (`<id>`, or another framework's `{id}`, `:id`, `*rest`)"
+    } else if prefix.contains(['?', '#']) {
+        "a mount prefix cannot hold a query or fragment"
+    } else if prefix.contains(char::is_control) {
+        "a mount prefix cannot hold control characters: percent-encode them (`%0A`)"
+    } else if prefix.contains(char::is_whitespace) {
+        "a mount prefix cannot hold whitespace: percent-encode it (`%20`)"
     } else if prefix.contains("//") {
         "a mount prefix cannot have an empty segment (`//`)"
+    } else if segments().any(|segment| {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        decoded == "." || decoded == ".."
+    }) {
+        "a mount prefix cannot have a `.` or `..` segment: clients remove them before sending"
+    } else if !well_escaped(prefix) {
+        "`%` starts a percent-encoded byte, two hex digits like `%20`; write `%25` for a literal `%`"
     } else {
         return Ok(());
     };
     Err(BuildError::InvalidPrefix {
         prefix: prefix.to_owned(),
         reason,
+    })
+}
+
+/// Whether every `%` in `text` starts two hex digits.
+fn well_escaped(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(at, &byte)| {
+        byte != b'%'
+            || bytes
+                .get(at + 1..at + 3)
+                .is_some_and(|digits| digits.iter().all(u8::is_ascii_hexdigit))
     })
 }
 
