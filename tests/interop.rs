@@ -373,21 +373,27 @@ fn routes_that_collide_across_groups_are_refused_when_built() {
 
 #[test]
 fn cors_credentials_with_wildcard_headers_are_refused_not_a_panic() {
-    let error = App::new()
-        .wrap(
-            Cors::new()
-                .allow_origin("https://app.example")
-                .allow_headers(["*"])
-                .allow_credentials(true),
-        )
-        .mount("/", routes![outside])
-        .build()
-        .err()
-        .expect("refused");
-    assert!(
-        matches!(&error, BuildError::InvalidMiddleware { .. }),
-        "{error:?}"
-    );
+    let star = Method::from_bytes(b"*").unwrap();
+    let policies = [
+        Cors::new().allow_headers(["*"]),
+        Cors::new().expose_headers(["*"]),
+        Cors::new().allow_methods([Method::GET, star]),
+    ];
+    for policy in policies {
+        let policy = policy
+            .allow_origin("https://app.example")
+            .allow_credentials(true);
+        let error = App::new()
+            .wrap(policy)
+            .mount("/", routes![outside])
+            .build()
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(&error, BuildError::InvalidMiddleware { .. }),
+            "{error:?}"
+        );
+    }
 }
 
 #[get("/sized/<n>")]

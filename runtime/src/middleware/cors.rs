@@ -22,6 +22,11 @@ use crate::route::HandlerFuture;
 /// send preflights without credentials, and an auth middleware that runs
 /// first would answer them 401.
 ///
+/// Not on a route's own `wrap = [..]`: a preflight for a method the route
+/// lacks is answered 405 by the router before any route's middleware runs.
+/// Every `OPTIONS` request that reaches it is taken as a preflight (tower-http's
+/// rule), so an `OPTIONS` route under a `Cors` is answered by the `Cors`.
+///
 /// ```
 /// use std::time::Duration;
 /// use waypost::{middleware::Cors, App, Method};
@@ -110,6 +115,13 @@ impl Cors {
             return Err("`allow_credentials(true)` cannot be combined with `*` in the allowed or \
                 exposed headers: with credentials browsers take `*` literally; list the headers instead"
                 .to_owned());
+        }
+        if self.credentials && self.methods.iter().any(|method| method.as_str() == "*") {
+            return Err(
+                "`allow_credentials(true)` cannot be combined with a `*` method: with \
+                credentials browsers take `*` literally; list the methods instead"
+                    .to_owned(),
+            );
         }
         let origins = self
             .origins
