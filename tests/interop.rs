@@ -241,12 +241,37 @@ async fn image() -> ([(&'static str, &'static str); 1], Vec<u8>) {
     ([("content-type", "image/png")], vec![7; 4096])
 }
 
+#[get("/archive/<kind>")]
+async fn archive(kind: String) -> ([(&'static str, String); 1], Vec<u8>) {
+    (
+        [("content-type", format!("application/{kind}"))],
+        vec![7; 4096],
+    )
+}
+
+#[get("/tagged")]
+async fn tagged() -> ([(&'static str, &'static str); 1], String) {
+    (
+        [("etag", "\"v1\"")],
+        "waypost compresses this line. ".repeat(200),
+    )
+}
+
+#[get("/encoded")]
+async fn encoded() -> ([(&'static str, &'static str); 2], Vec<u8>) {
+    // A body the handler encoded itself (pretend gzip): left as it is.
+    (
+        [("content-encoding", "gzip"), ("etag", "\"own\"")],
+        vec![7; 4096],
+    )
+}
+
 #[tokio::test]
 async fn compression_is_negotiated_and_skips_small_and_compressed_bodies() {
     let client = TestClient::new(
         App::new()
             .wrap(Compression::new())
-            .mount("/", routes![big, tiny, image]),
+            .mount("/", routes![big, tiny, image, archive, tagged, encoded]),
     );
     let expected = "waypost compresses this line. ".repeat(200);
 
@@ -281,7 +306,15 @@ async fn compression_is_negotiated_and_skips_small_and_compressed_bodies() {
         }
     }
 
-    for path in ["/tiny", "/image"] {
+    for path in [
+        "/tiny",
+        "/image",
+        "/archive/zip",
+        "/archive/x-gzip",
+        "/archive/x-7z-compressed",
+        "/archive/vnd.rar",
+        "/archive/x-xz",
+    ] {
         let response = client
             .get(path)
             .header("accept-encoding", "gzip, br")
@@ -289,6 +322,25 @@ async fn compression_is_negotiated_and_skips_small_and_compressed_bodies() {
             .await;
         assert_eq!(response.header("content-encoding"), None, "{path}");
     }
+
+    // A strong ETag names the uncompressed bytes: compressed, it becomes weak.
+    let compressed = client
+        .get("/tagged")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(compressed.header("content-encoding"), Some("gzip"));
+    assert_eq!(compressed.header("etag"), Some("W/\"v1\""));
+    let plain = client.get("/tagged").send().await;
+    assert_eq!(plain.header("etag"), Some("\"v1\""));
+    // What the handler encoded keeps its own validator.
+    let own = client
+        .get("/encoded")
+        .header("accept-encoding", "br")
+        .send()
+        .await;
+    assert_eq!(own.header("content-encoding"), Some("gzip"));
+    assert_eq!(own.header("etag"), Some("\"own\""));
 }
 
 #[tokio::test]
