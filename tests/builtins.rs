@@ -148,7 +148,23 @@ async fn bearer_and_basic_credentials_extract_or_answer_401_with_a_challenge() {
         .send()
         .await;
     assert_eq!(response.text(), "t0k3n");
-    for header in [None, Some("Bearer "), Some("Basic dXNlcjpwdw==")] {
+    // Every character a token may hold, and padding.
+    let response = client
+        .get("/bearer")
+        .header("authorization", "Bearer aZ09-._~+/x==")
+        .send()
+        .await;
+    assert_eq!(response.text(), "aZ09-._~+/x==");
+    for header in [
+        None,
+        Some("Bearer "),
+        Some("Basic dXNlcjpwdw=="),
+        // Malformed: not one token.
+        Some("Bearer a b c"),
+        Some("Bearer a, Basic Zm9vOmJhcg=="),
+        Some("Bearer ==="),
+        Some("Bearer a=b"),
+    ] {
         let mut request = client.get("/bearer");
         if let Some(value) = header {
             request = request.header("authorization", value);

@@ -11,7 +11,8 @@ use crate::response::Response;
 
 /// The token of an `Authorization: Bearer <token>` header.
 ///
-/// Absent or malformed, the request is answered 401 problem+json with
+/// Absent or malformed (a token holds letters, digits and `-._~+/`, then
+/// any `=`: RFC 6750), the request is answered 401 problem+json with
 /// `WWW-Authenticate: Bearer`. Take `Option<Bearer>` for optional auth.
 ///
 /// ```
@@ -92,11 +93,24 @@ fn credentials<'a>(parts: &'a RequestParts, scheme: &str) -> Option<&'a str> {
         .filter(|rest| !rest.is_empty())
 }
 
+/// A bearer token's syntax (RFC 6750 §2.1, `b64token`): letters, digits and
+/// `-._~+/`, then any `=` padding. A space or a comma means a malformed
+/// header (or several credentials run together), refused rather than
+/// handed on as one token.
+fn is_token68(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"-._~+/".contains(&byte))
+}
+
 impl FromRequestParts for Bearer {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, AuthRejection> {
         credentials(parts, "Bearer")
+            .filter(|token| is_token68(token))
             .map(|token| Bearer(token.to_owned()))
             .ok_or(AuthRejection {
                 challenge: "Bearer",
