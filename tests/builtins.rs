@@ -221,6 +221,10 @@ async fn status_of(
     let header = forwarded_for
         .map(|ip| format!("x-forwarded-for: {ip}\r\n"))
         .unwrap_or_default();
+    send_limited(connection, &header).await
+}
+
+async fn send_limited(connection: &mut Connection, header: &str) -> common::RawResponse {
     connection
         .send(format!("GET /limited HTTP/1.1\r\nhost: x\r\n{header}\r\n").as_bytes())
         .await;
@@ -291,6 +295,40 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for() {
             .status,
         429
     );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_standard_forwarded_header_tells_clients_apart() {
+    let clock = ManualClock::new();
+    let app = App::new()
+        .wrap(
+            RateLimit::per_minute(1)
+                .trusted_proxies(["127.0.0.1".parse().unwrap(), "10.0.0.1".parse().unwrap()])
+                .clock(clock),
+        )
+        .mount("/", routes![limited]);
+    let addr = common::spawn(app).await;
+    let mut connection = Connection::open(addr).await;
+    // RFC 7239: `for=` of each element, quoted IPv6 with a port, other
+    // parameters beside it; the nearest untrusted hop is the client. A
+    // spoofed leftmost element does not dodge the limit, and our proxy's own
+    // hop is skipped. An obfuscated hop is the client's own word: it keys the client.
+    let cases = [
+        ("for=3.3.3.3", 200),
+        ("for=4.4.4.4;proto=https", 200),
+        ("for=4.4.4.4", 429),
+        ("for=\"[2001:db8::1]:4711\"", 200),
+        ("for=\"[2001:db8::2]\"", 429),
+        ("for=9.9.9.9, for=5.5.5.5;by=x, for=10.0.0.1", 200),
+        ("for=8.8.8.8, For=5.5.5.5", 429),
+        ("for=_hidden", 200),
+        ("for=_hidden", 429),
+    ];
+    for (forwarded, expected) in cases {
+        let header = format!("forwarded: {forwarded}\r\n");
+        let status = send_limited(&mut connection, &header).await.status;
+        assert_eq!(status, expected, "{forwarded}");
+    }
 }
 
 #[tokio::test]

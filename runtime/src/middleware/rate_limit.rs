@@ -27,8 +27,10 @@ use crate::route::HandlerFuture;
 /// Clients are keyed by IP address (an IPv6 client by its /64): the
 /// connection's peer, or, when the peer is one of the configured
 /// [`trusted_proxies`](Self::trusted_proxies), the nearest untrusted address
-/// in `X-Forwarded-For` (a header from any other peer is ignored: clients can
-/// write what they like in it). Or key by what you compute with
+/// the proxies forwarded for: the `for=` of each element of `Forwarded`
+/// (RFC 7239) when they send that header, else the entries of
+/// `X-Forwarded-For` (from any other peer both are ignored: clients can
+/// write what they like in them). Or key by what you compute with
 /// [`key_by`](Self::key_by) (an API key, a user id). A request with no peer
 /// address (the app served by another tower stack that does not tell
 /// waypost, or the test client) counts against one shared quota.
@@ -144,15 +146,7 @@ impl RateLimit {
         // the right, past our own proxies, to the first hop they did not
         // make. An entry that is not an address stops the walk: what stands
         // left of it is the client's to write.
-        let entries = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-            .collect::<Vec<_>>();
+        let entries = forwarded_hops(req.headers());
         for entry in entries.iter().rev() {
             match parse_forwarded(entry) {
                 Some(ip) if self.trusted.contains(&ip) => continue,
@@ -168,7 +162,73 @@ impl RateLimit {
     }
 }
 
-/// An `X-Forwarded-For` entry: `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`.
+/// The addresses a request was forwarded for, nearest proxy's last: the
+/// `for=` of each element of `Forwarded` (RFC 7239) when the proxies send
+/// that header, else the entries of `X-Forwarded-For`.
+fn forwarded_hops(headers: &http::HeaderMap) -> Vec<String> {
+    let values = |name: http::header::HeaderName| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect::<Vec<_>>()
+    };
+    let forwarded = values(http::header::FORWARDED);
+    if !forwarded.is_empty() {
+        return forwarded
+            .iter()
+            .flat_map(|value| split_unquoted(value, ','))
+            .filter_map(|element| {
+                split_unquoted(element, ';').into_iter().find_map(|pair| {
+                    let (name, value) = pair.split_once('=')?;
+                    name.trim()
+                        .eq_ignore_ascii_case("for")
+                        .then(|| unquote(value.trim()))
+                })
+            })
+            .collect();
+    }
+    values(http::header::HeaderName::from_static("x-forwarded-for"))
+        .iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `text` split at each `separator` outside a quoted string.
+fn split_unquoted(text: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (at, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            c if c == separator && !quoted => {
+                parts.push(&text[start..at]);
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// A quoted string's text (`"[::1]:80"` → `[::1]:80`), or the token as it is.
+fn unquote(value: &str) -> String {
+    match value
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => value.to_owned(),
+    }
+}
+
+/// A forwarded entry: `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`.
 fn parse_forwarded(entry: &str) -> Option<IpAddr> {
     let ip = if let Some(rest) = entry.strip_prefix('[') {
         rest.split_once(']')?.0.parse().ok()?
