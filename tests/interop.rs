@@ -392,6 +392,80 @@ async fn a_cors_preflight_over_tcp_is_answered_by_the_group() {
     assert!(response.body.is_empty());
 }
 
+fn api_cors() -> Cors {
+    Cors::new()
+        .allow_origin("https://app.example")
+        .allow_methods([Method::GET, Method::POST])
+}
+
+/// Counts the requests that passed the group's own middleware.
+#[middleware]
+async fn counted(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    response
+        .headers_mut()
+        .insert("x-group", HeaderValue::from_static("post-group"));
+    response
+}
+
+#[tokio::test]
+async fn a_preflight_runs_the_chain_of_the_group_whose_route_it_asks_for() {
+    // The path's GET is mounted outside any group (case 1), or in a sibling
+    // group with a Cors of its own (case 2); its POST is in a group with
+    // Cors. A preflight for POST must meet the POST group's Cors.
+    let apps = [
+        App::new().mount("/api", routes![list_items]).group(
+            Group::new("/api")
+                .wrap(api_cors())
+                .wrap(counted)
+                .mount("/", routes![create_item]),
+        ),
+        App::new()
+            .group(
+                Group::new("/api")
+                    .wrap(api_cors())
+                    .mount("/", routes![list_items]),
+            )
+            .group(
+                Group::new("/api")
+                    .wrap(api_cors())
+                    .wrap(counted)
+                    .mount("/", routes![create_item]),
+            ),
+    ];
+    for (case, app) in apps.into_iter().enumerate() {
+        let addr = common::spawn(app).await;
+        let mut connection = Connection::open(addr).await;
+        connection
+            .send(b"OPTIONS /api/items HTTP/1.1\r\nhost: x\r\norigin: https://app.example\r\naccess-control-request-method: POST\r\n\r\n")
+            .await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.status, 200, "case {case}");
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            Some("https://app.example"),
+            "case {case}"
+        );
+        // A 405 for a method nobody has runs what the routes share: nothing here.
+        connection
+            .send(b"DELETE /api/items HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await;
+        let response = connection.read_response(false).await;
+        assert_eq!(response.status, 405, "case {case}");
+        assert_eq!(response.header("x-group"), None, "case {case}");
+        // The POST itself runs its group's chain.
+        connection
+            .send(b"POST /api/items HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n")
+            .await;
+        let response = connection.read_response(false).await;
+        assert_eq!(
+            response.header("x-group"),
+            Some("post-group"),
+            "case {case}"
+        );
+    }
+}
+
 #[post("/a/items")]
 async fn first_items() -> &'static str {
     "first"

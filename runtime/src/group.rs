@@ -8,7 +8,10 @@ use crate::route::Route;
 /// A prefix with its own middleware chain, route tables and nested groups.
 ///
 /// A group's middleware runs for every request that matches one of its
-/// paths (a 405 for a method it lacks included) and for no other. Prefixes
+/// paths (a 405 for a method it lacks included) and for no other. When
+/// routes of several groups share a path, a 405 runs the middleware they
+/// share, and a CORS preflight runs the groups of the route whose method it
+/// asks for. Prefixes
 /// join without doubled or missing slashes, and a prefix's trailing slash is
 /// ignored (`/api/` is `/api`): whether a path ends in `/` is the route's to say.
 /// A group with prefix `/` only adds middleware.

@@ -59,9 +59,31 @@ pub(crate) struct PathNode {
     allow: HeaderValue,
     /// The chain a 405 runs through: the group middleware all the path's routes share.
     method_not_allowed: Option<u32>,
+    /// When the path's routes come from groups with different middleware:
+    /// for a CORS preflight asking for one of them, the chain of that
+    /// route's groups (ending in the 405 its `Cors` answers before).
+    preflight: Box<[(Method, u32)]>,
 }
 
 impl PathNode {
+    /// The chain for a 405: for a CORS preflight, the chain of the groups
+    /// of the route it asks about, when that has more than the shared one.
+    fn method_not_allowed_chain(&self, request: &Request) -> Option<u32> {
+        if !self.preflight.is_empty() && request.method() == Method::OPTIONS {
+            let asked = request
+                .headers()
+                .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                .and_then(|value| Method::from_bytes(value.as_bytes()).ok());
+            if let Some(asked) = asked {
+                let found = self.preflight.iter().find(|(method, _)| *method == asked);
+                if let Some((_, chain)) = found {
+                    return Some(*chain);
+                }
+            }
+        }
+        self.method_not_allowed
+    }
+
     fn find(&self, method: &Method) -> Option<&Endpoint> {
         self.endpoints
             .iter()
@@ -172,6 +194,7 @@ impl Router {
             let shared = shared_layers(endpoints.iter().map(|p| p.group_layers));
             let method_not_allowed = (!shared.is_empty())
                 .then(|| push_chain(chains, &shared, ChainEnd::MethodNotAllowed(allow.clone())));
+            let preflight = preflight_chains(chains, &endpoints, shared.len(), &allow);
             // A route's own middleware is made once per route, not per method:
             // a `RateLimit` on a GET + POST route is one limiter.
             let mut own_layers: Vec<(&'static Route, Vec<Layer>)> = Vec::new();
@@ -211,6 +234,7 @@ impl Router {
                 params,
                 allow,
                 method_not_allowed,
+                preflight,
             });
         }
         Ok(Router {
@@ -266,7 +290,7 @@ impl Router {
         let (endpoint, routed) = match self.lookup(request.method(), path) {
             Some((node, Ok(endpoint))) => (endpoint, Routed::new(endpoint.route, node, path)),
             Some((_, Err(node))) => {
-                return match node.method_not_allowed {
+                return match node.method_not_allowed_chain(&request) {
                     Some(chain) => Next::start(chain).run(request),
                     None => NextFuture::ready(method_not_allowed(
                         request.method(),
@@ -416,6 +440,37 @@ fn push_chain(chains: &mut Vec<Chain>, layers: &[&Layer], end: ChainEnd) -> u32 
     let index = chains.len() as u32;
     chains.push(Chain::compose(index, layers, end));
     index
+}
+
+/// For each method of a path whose groups add middleware beyond what the
+/// path's routes share, a chain of its groups' middleware ending in the 405:
+/// a CORS preflight for that method runs through its own group's `Cors`.
+/// One chain per group, however many methods it has on the path.
+fn preflight_chains(
+    chains: &mut Vec<Chain>,
+    endpoints: &[Pending<'_>],
+    shared: usize,
+    allow: &HeaderValue,
+) -> Box<[(Method, u32)]> {
+    let mut made: Vec<(&[Layer], u32)> = Vec::new();
+    let mut preflight = Vec::new();
+    for pending in endpoints.iter().filter(|p| p.group_layers.len() > shared) {
+        let known = made
+            .iter()
+            .find(|(layers, _)| std::ptr::eq(*layers, pending.group_layers));
+        let chain = match known {
+            Some((_, chain)) => *chain,
+            None => {
+                let layers: Vec<&Layer> = pending.group_layers.iter().collect();
+                let end = ChainEnd::MethodNotAllowed(allow.clone());
+                let chain = push_chain(chains, &layers, end);
+                made.push((pending.group_layers, chain));
+                chain
+            }
+        };
+        preflight.push((pending.method.clone(), chain));
+    }
+    preflight.into()
 }
 
 /// The group middleware that every endpoint of one path shares: the longest common prefix.
