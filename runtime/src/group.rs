@@ -74,6 +74,13 @@ impl Group {
     /// Adds a `tower::Layer` (tower-http's, say) to the group's chain, in
     /// order with `wrap`: it wraps the rest of the chain for this group's routes.
     ///
+    /// The layer makes one service per route of the group (and one for the
+    /// group's 405s), since each wraps a different rest of the chain: a layer
+    /// that keeps state in its service (tower's `ConcurrencyLimitLayer`,
+    /// `RateLimitLayer`) limits each route on its own. For one limit over the
+    /// whole group, put the layer on the app, or use
+    /// [`RateLimit`](crate::middleware::RateLimit) with `wrap`, whose state is shared.
+    ///
     /// ```
     /// use waypost::{get, routes, App, Group};
     /// #[get("/ping")]
