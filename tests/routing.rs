@@ -409,8 +409,8 @@ fn invalid_prefixes_are_refused() {
         ("/a b", "whitespace"),
         ("/a\nb", "control"),
         ("/a//b", "empty segment"),
-        ("/a/../b", "`..`"),
-        ("/a/%2E", "`.`"),
+        ("/a/../b", "`.` or `..` segment"),
+        ("/a/%2E", "`.` or `..` segment"),
         ("/a%zz", "percent-encoded byte"),
     ];
     for (prefix, says) in refused {

@@ -74,12 +74,13 @@ impl Group {
     /// Adds a `tower::Layer` (tower-http's, say) to the group's chain, in
     /// order with `wrap`: it wraps the rest of the chain for this group's routes.
     ///
-    /// The layer makes one service per route of the group (and one for the
-    /// group's 405s), since each wraps a different rest of the chain: a layer
-    /// that keeps state in its service (tower's `ConcurrencyLimitLayer`,
-    /// `RateLimitLayer`) limits each route on its own. For one limit over the
-    /// whole group, put the layer on the app, or use
-    /// [`RateLimit`](crate::middleware::RateLimit) with `wrap`, whose state is shared.
+    /// The layer makes one service per chain it is part of (each route and
+    /// method of the group, and the group's 405s), since each wraps a
+    /// different rest of the chain: a layer that keeps state in its service
+    /// (tower's `ConcurrencyLimitLayer`) limits each route on its own. For
+    /// one limit over the whole group, use
+    /// [`RateLimit`](crate::middleware::RateLimit) with `wrap`, whose state
+    /// is shared, or put the layer on the app.
     ///
     /// ```
     /// use waypost::{get, routes, App, Group};
@@ -160,10 +161,10 @@ impl Group {
             let full = join_prefix(&prefix, &normal_prefix(files_prefix));
             let full_written = join_prefix(&written, files_prefix);
             let config = files.resolve().map_err(|reason| BuildError::InvalidFiles {
-                prefix: if full.is_empty() {
+                prefix: if full_written.is_empty() {
                     "/".to_owned()
                 } else {
-                    full.clone()
+                    full_written.clone()
                 },
                 reason,
             })?;

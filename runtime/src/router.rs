@@ -455,9 +455,15 @@ fn preflight_chains(
     let mut made: Vec<(&[Layer], u32)> = Vec::new();
     let mut preflight = Vec::new();
     for pending in endpoints.iter().filter(|p| p.group_layers.len() > shared) {
-        let known = made
-            .iter()
-            .find(|(layers, _)| std::ptr::eq(*layers, pending.group_layers));
+        // Two mounts of one group hold equal lists of the same layers.
+        let same = |layers: &[Layer]| {
+            layers.len() == pending.group_layers.len()
+                && layers
+                    .iter()
+                    .zip(pending.group_layers)
+                    .all(|(a, b)| a.same_as(b))
+        };
+        let known = made.iter().find(|(layers, _)| same(layers));
         let chain = match known {
             Some((_, chain)) => *chain,
             None => {

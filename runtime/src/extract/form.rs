@@ -16,6 +16,9 @@ const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
 
 /// An `application/x-www-form-urlencoded` request body deserialized into `T`.
 ///
+/// A field name or value that is not UTF-8 once percent-decoded is refused
+/// (422), even one `T` would ignore.
+///
 /// ```
 /// use waypost::Form;
 /// #[derive(serde::Deserialize)]

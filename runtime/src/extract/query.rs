@@ -11,6 +11,10 @@ use crate::request::RequestParts;
 
 /// The query string deserialized into `T` (via `serde_urlencoded`).
 ///
+/// A query with a name or value that is not UTF-8 once percent-decoded is
+/// refused (400), even one `T` would ignore: the handler never sees text the
+/// client did not send.
+///
 /// ```
 /// use waypost::Query;
 /// #[derive(serde::Deserialize)]

@@ -23,7 +23,9 @@ use crate::route::HandlerFuture;
 /// `Vary: Accept-Encoding`. Bodies smaller than the minimum (1 KiB by
 /// default), images, audio, video, archives, server-sent events and gRPC are
 /// sent as they are. A strong `ETag` on a response it compresses becomes
-/// weak (`W/"…"`): the compressed bytes are not the ones it named.
+/// weak (`W/"…"`): the compressed bytes are not the ones it named. A handler
+/// that answers `If-None-Match` itself should compare tags weakly (ignoring
+/// `W/`), since clients send back the weak form.
 ///
 /// ```
 /// use waypost::{middleware::Compression, App};
