@@ -392,6 +392,45 @@ async fn a_cors_preflight_over_tcp_is_answered_by_the_group() {
     assert!(response.body.is_empty());
 }
 
+#[waypost::options("/discover")]
+async fn discover() -> &'static str {
+    "own options"
+}
+
+#[tokio::test]
+async fn an_options_route_under_cors_answers_what_is_not_a_preflight() {
+    let client = TestClient::new(
+        App::new()
+            .wrap(api_cors())
+            .mount("/", routes![discover, list_items]),
+    );
+    // Not a preflight (no Access-Control-Request-Method), with or without
+    // an Origin: the route answers.
+    for origin in [None, Some("https://app.example")] {
+        let mut request = client.options("/discover");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        assert_eq!(request.send().await.text(), "own options", "{origin:?}");
+    }
+    // A preflight is answered by the Cors, on a path with or without an OPTIONS route.
+    for path in ["/discover", "/items"] {
+        let response = client
+            .options(path)
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "GET")
+            .send()
+            .await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.text(), "", "{path}");
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            Some("https://app.example"),
+            "{path}"
+        );
+    }
+}
+
 fn api_cors() -> Cors {
     Cors::new()
         .allow_origin("https://app.example")

@@ -1,9 +1,14 @@
 //! `Cors`: cross-origin resource sharing, by tower-http's CORS layer.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::{HeaderName, HeaderValue, Method};
+use http::{header, HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_layer::Layer as TowerLayer;
+use tower_service::Service;
 
 use super::chain::{ChainLayer, Layer};
 use super::tower::tower_layer;
@@ -24,8 +29,8 @@ use crate::route::HandlerFuture;
 ///
 /// Not on a route's own `wrap = [..]`: a preflight for a method the route
 /// lacks is answered 405 by the router before any route's middleware runs.
-/// Every `OPTIONS` request that reaches it is taken as a preflight (tower-http's
-/// rule), so an `OPTIONS` route under a `Cors` is answered by the `Cors`.
+/// A preflight is an `OPTIONS` request with `Access-Control-Request-Method`;
+/// any other `OPTIONS` request goes on to its route as it is.
 ///
 /// ```
 /// use std::time::Duration;
@@ -96,8 +101,13 @@ impl Cors {
         self
     }
 
+    /// The layer, or why this policy cannot work.
+    fn to_layer(&self) -> Result<PreflightGate, String> {
+        self.to_cors_layer().map(PreflightGate)
+    }
+
     /// The tower-http layer, or why this policy cannot work.
-    fn to_layer(&self) -> Result<CorsLayer, String> {
+    fn to_cors_layer(&self) -> Result<CorsLayer, String> {
         if self.credentials && self.any_origin {
             return Err(
                 "`allow_credentials(true)` cannot be combined with `allow_origin(\"*\")`: \
@@ -179,5 +189,83 @@ impl Middleware for Cors {
                 reason,
             },
         })
+    }
+}
+
+/// tower-http's CORS layer for preflights and cross-origin requests, letting
+/// every other `OPTIONS` request through to its route: tower-http answers
+/// any `OPTIONS` as a preflight, which would hide an app's own `OPTIONS`
+/// routes behind a `Cors`.
+#[derive(Clone)]
+struct PreflightGate(CorsLayer);
+
+impl<S: Clone> TowerLayer<S> for PreflightGate {
+    type Service = Gated<S>;
+
+    fn layer(&self, inner: S) -> Gated<S> {
+        Gated {
+            cors: self.0.layer(inner.clone()),
+            next: inner,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Gated<S> {
+    cors: tower_http::cors::Cors<S>,
+    next: S,
+}
+
+impl<S, B, R> Service<http::Request<B>> for Gated<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>>,
+    R: Default,
+{
+    type Response = http::Response<R>;
+    type Error = S::Error;
+    type Future = GatedFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        std::task::ready!(self.cors.poll_ready(cx))?;
+        self.next.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let preflight = request.method() == Method::OPTIONS
+            && request
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        if request.method() == Method::OPTIONS && !preflight {
+            GatedFuture::Next {
+                future: self.next.call(request),
+            }
+        } else {
+            GatedFuture::Cors {
+                future: self.cors.call(request),
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = GatedProjection]
+    enum GatedFuture<F> {
+        Cors { #[pin] future: tower_http::cors::ResponseFuture<F> },
+        Next { #[pin] future: F },
+    }
+}
+
+impl<F, R, E> Future for GatedFuture<F>
+where
+    F: Future<Output = Result<http::Response<R>, E>>,
+    R: Default,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        match self.project() {
+            GatedProjection::Cors { future } => future.poll(cx),
+            GatedProjection::Next { future } => future.poll(cx),
+        }
     }
 }
