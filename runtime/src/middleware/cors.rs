@@ -29,8 +29,9 @@ use crate::route::HandlerFuture;
 ///
 /// Not on a route's own `wrap = [..]`: a preflight for a method the route
 /// lacks is answered 405 by the router before any route's middleware runs.
-/// A preflight is an `OPTIONS` request with `Access-Control-Request-Method`;
-/// any other `OPTIONS` request goes on to its route as it is.
+/// An `OPTIONS` request without `Origin` is no CORS request (a browser
+/// always sends one): it goes on to its route as it is. One with `Origin` is
+/// answered as a preflight (tower-http's rule).
 ///
 /// ```
 /// use std::time::Duration;
@@ -192,10 +193,10 @@ impl Middleware for Cors {
     }
 }
 
-/// tower-http's CORS layer for preflights and cross-origin requests, letting
-/// every other `OPTIONS` request through to its route: tower-http answers
-/// any `OPTIONS` as a preflight, which would hide an app's own `OPTIONS`
-/// routes behind a `Cors`.
+/// tower-http's CORS layer, letting an `OPTIONS` request without `Origin`
+/// (not a CORS request at all) through to its route: tower-http answers any
+/// `OPTIONS` as a preflight, which would hide an app's own `OPTIONS` routes
+/// from every non-browser client behind a `Cors`.
 #[derive(Clone)]
 struct PreflightGate(CorsLayer);
 
@@ -225,17 +226,15 @@ where
     type Error = S::Error;
     type Future = GatedFuture<S::Future>;
 
+    /// Both are made ready though one is called: the inner service is a
+    /// chain position (`NextService`), always ready and holding nothing.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         std::task::ready!(self.cors.poll_ready(cx))?;
         self.next.poll_ready(cx)
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let preflight = request.method() == Method::OPTIONS
-            && request
-                .headers()
-                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-        if request.method() == Method::OPTIONS && !preflight {
+        if request.method() == Method::OPTIONS && !request.headers().contains_key(header::ORIGIN) {
             GatedFuture::Next {
                 future: self.next.call(request),
             }

@@ -27,11 +27,8 @@ use crate::route::HandlerFuture;
 /// Clients are keyed by IP address (an IPv6 client by its /64): the
 /// connection's peer, or, when the peer is one of the configured
 /// [`trusted_proxies`](Self::trusted_proxies), the nearest untrusted address
-/// the proxies forwarded for, in the header they write
-/// ([`proxy_header`](Self::proxy_header): `X-Forwarded-For` by default, or
-/// RFC 7239's `Forwarded`). From any other peer it is ignored: clients can
-/// write what they like in it. A header that cannot be read as a proxy
-/// writes it keys the request by the proxy. Or key by what you compute with
+/// in `X-Forwarded-For` (a header from any other peer is ignored: clients can
+/// write what they like in it). Or key by what you compute with
 /// [`key_by`](Self::key_by) (an API key, a user id). A request with no peer
 /// address (the app served by another tower stack that does not tell
 /// waypost, or the test client) counts against one shared quota.
@@ -53,7 +50,6 @@ use crate::route::HandlerFuture;
 pub struct RateLimit {
     quota: Quota,
     trusted: Arc<[IpAddr]>,
-    proxy_header: ProxyHeader,
     key: Option<KeyFn>,
     max_clients: usize,
     clock: LimitClock,
@@ -62,20 +58,6 @@ pub struct RateLimit {
 }
 
 type KeyFn = Arc<dyn Fn(&Request) -> Option<String> + Send + Sync>;
-
-/// The header trusted proxies record the client's address in. Only the one
-/// your proxies write may be read: a proxy passes the other on as the client
-/// sent it, and a client could then pick its own key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ProxyHeader {
-    /// `X-Forwarded-For: client, proxy1, …` (nginx, HAProxy, cloud load
-    /// balancers). The default.
-    #[default]
-    XForwardedFor,
-    /// `Forwarded: for=client, for=proxy1;proto=https, …` (RFC 7239).
-    Forwarded,
-}
 
 /// Who a request counts against. Fixed size whatever clients send: memory
 /// is bounded by the number of keys alone.
@@ -106,7 +88,6 @@ impl RateLimit {
         RateLimit {
             quota,
             trusted: Arc::from([]),
-            proxy_header: ProxyHeader::default(),
             key: None,
             max_clients: 100_000,
             clock: LimitClock::real(),
@@ -120,24 +101,9 @@ impl RateLimit {
         self
     }
 
-    /// Proxies whose forwarded header ([`proxy_header`](Self::proxy_header),
-    /// `X-Forwarded-For` by default) is believed.
+    /// Proxies whose `X-Forwarded-For` is believed.
     pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpAddr>) -> Self {
         self.trusted = proxies.into_iter().map(|ip| ip.to_canonical()).collect();
-        self
-    }
-
-    /// Which header the trusted proxies write: `X-Forwarded-For` (the
-    /// default) or `Forwarded`. The other is ignored.
-    ///
-    /// ```
-    /// use waypost::middleware::{ProxyHeader, RateLimit};
-    /// let limit = RateLimit::per_second(10)
-    ///     .trusted_proxies(["10.0.0.2".parse().unwrap()])
-    ///     .proxy_header(ProxyHeader::Forwarded);
-    /// ```
-    pub fn proxy_header(mut self, header: ProxyHeader) -> Self {
-        self.proxy_header = header;
         self
     }
 
@@ -178,124 +144,31 @@ impl RateLimit {
         // the right, past our own proxies, to the first hop they did not
         // make. An entry that is not an address stops the walk: what stands
         // left of it is the client's to write.
-        let Some(hops) = forwarded_hops(req.headers(), self.proxy_header) else {
-            // A header that cannot be read as the proxies write it: keyed
-            // by the proxy, so that a client cannot make it say anything.
-            return address_key(peer);
-        };
-        for hop in hops.iter().rev() {
-            match hop {
-                Hop::Address(entry) => match parse_forwarded(entry) {
-                    Some(ip) if self.trusted.contains(&ip) => continue,
-                    Some(ip) => return address_key(ip),
-                    // An identifier a proxy gave (`unknown`, `_hidden`).
-                    None => return ClientKey::Hashed(self.hasher.hash_one(entry)),
-                },
-                // A hop that names no one: nothing left of it can be believed.
-                Hop::Unnamed => return address_key(peer),
+        let entries = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .collect::<Vec<_>>();
+        for entry in entries.iter().rev() {
+            match parse_forwarded(entry) {
+                Some(ip) if self.trusted.contains(&ip) => continue,
+                Some(ip) => return address_key(ip),
+                None => return ClientKey::Hashed(self.hasher.hash_one(entry)),
             }
         }
         // Every hop is ours (or none was given): the nearest is the client.
-        match hops.first() {
-            Some(Hop::Address(entry)) => {
-                parse_forwarded(entry).map_or(address_key(peer), address_key)
-            }
-            _ => address_key(peer),
-        }
+        entries
+            .first()
+            .and_then(|entry| parse_forwarded(entry))
+            .map_or(address_key(peer), address_key)
     }
 }
 
-/// One proxy's record of where it got the request from.
-enum Hop<'h> {
-    /// An address, or an identifier standing for one.
-    Address(std::borrow::Cow<'h, str>),
-    /// A `Forwarded` element without `for=`.
-    Unnamed,
-}
-
-/// The hops of the configured header, nearest proxy's last; `None` when
-/// a line of it cannot be read (not ASCII, a quote left open).
-fn forwarded_hops(headers: &http::HeaderMap, header: ProxyHeader) -> Option<Vec<Hop<'_>>> {
-    let name = match header {
-        ProxyHeader::XForwardedFor => http::header::HeaderName::from_static("x-forwarded-for"),
-        ProxyHeader::Forwarded => http::header::FORWARDED,
-    };
-    let mut hops = Vec::new();
-    for line in headers.get_all(name) {
-        let line = line.to_str().ok()?;
-        match header {
-            ProxyHeader::XForwardedFor => hops.extend(
-                line.split(',')
-                    .map(str::trim)
-                    .filter(|entry| !entry.is_empty())
-                    .map(|entry| Hop::Address(entry.into())),
-            ),
-            ProxyHeader::Forwarded => {
-                for element in split_unquoted(line, ',')? {
-                    if element.trim().is_empty() {
-                        continue;
-                    }
-                    let name_for = split_unquoted(element, ';')?.into_iter().find_map(|pair| {
-                        let (name, value) = pair.split_once('=')?;
-                        name.trim()
-                            .eq_ignore_ascii_case("for")
-                            .then(|| unquote(value.trim()))
-                    });
-                    hops.push(match name_for {
-                        Some(value) => Hop::Address(value?),
-                        None => Hop::Unnamed,
-                    });
-                }
-            }
-        }
-    }
-    Some(hops)
-}
-
-/// `text` split at each `separator` outside a quoted value (a `"` right
-/// after `=`); `None` if a quote is left open.
-fn split_unquoted(text: &str, separator: char) -> Option<Vec<&str>> {
-    let mut parts = Vec::new();
-    let (mut start, mut quoted, mut escaped, mut previous) = (0, false, false, ' ');
-    for (at, c) in text.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' if quoted => quoted = false,
-            '"' if previous == '=' => quoted = true,
-            c if c == separator && !quoted => {
-                parts.push(&text[start..at]);
-                start = at + c.len_utf8();
-            }
-            _ => {}
-        }
-        previous = c;
-    }
-    if quoted {
-        return None;
-    }
-    parts.push(&text[start..]);
-    Some(parts)
-}
-
-/// A value's text: a quoted string's content (`"[::1]:80"` → `[::1]:80`),
-/// or the token as it is; `None` for a stray quote.
-fn unquote(value: &str) -> Option<std::borrow::Cow<'_, str>> {
-    match value.strip_prefix('"') {
-        Some(rest) => {
-            let inner = rest.strip_suffix('"')?;
-            Some(if inner.contains('\\') {
-                inner.replace("\\\"", "\"").replace("\\\\", "\\").into()
-            } else {
-                inner.into()
-            })
-        }
-        None if value.contains('"') => None,
-        None => Some(value.into()),
-    }
-}
-
-/// A forwarded entry: `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`.
+/// An `X-Forwarded-For` entry: `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`.
 fn parse_forwarded(entry: &str) -> Option<IpAddr> {
     let ip = if let Some(rest) = entry.strip_prefix('[') {
         rest.split_once(']')?.0.parse().ok()?
