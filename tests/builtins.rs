@@ -221,10 +221,6 @@ async fn status_of(
     let header = forwarded_for
         .map(|ip| format!("x-forwarded-for: {ip}\r\n"))
         .unwrap_or_default();
-    send_limited(connection, &header).await
-}
-
-async fn send_limited(connection: &mut Connection, header: &str) -> common::RawResponse {
     connection
         .send(format!("GET /limited HTTP/1.1\r\nhost: x\r\n{header}\r\n").as_bytes())
         .await;
