@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use common::{assert_problem, Connection};
 use waypost::middleware::{
-    BasicAuth, Bearer, BodyLimit, ManualClock, RateLimit, RequestId, RequestIdValue, Timeout,
+    BasicAuth, Bearer, BodyLimit, ManualClock, ProxyHeader, RateLimit, RequestId, RequestIdValue,
+    Timeout,
 };
 use waypost::{get, post, routes, App, Bytes, Extension, State, TestClient};
 
@@ -221,8 +222,13 @@ async fn status_of(
     let header = forwarded_for
         .map(|ip| format!("x-forwarded-for: {ip}\r\n"))
         .unwrap_or_default();
+    status_with(connection, &header).await
+}
+
+/// The response to `GET /limited` with `headers` (whole lines, each ending in CRLF).
+async fn status_with(connection: &mut Connection, headers: &str) -> common::RawResponse {
     connection
-        .send(format!("GET /limited HTTP/1.1\r\nhost: x\r\n{header}\r\n").as_bytes())
+        .send(format!("GET /limited HTTP/1.1\r\nhost: x\r\n{headers}\r\n").as_bytes())
         .await;
     connection.read_response(false).await
 }
@@ -291,6 +297,57 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for() {
             .status,
         429
     );
+}
+
+#[tokio::test]
+async fn behind_proxies_that_write_forwarded_clients_are_told_apart_by_it_alone() {
+    let app = App::new()
+        .wrap(
+            RateLimit::per_minute(1)
+                .trusted_proxies(["127.0.0.1".parse().unwrap(), "10.0.0.1".parse().unwrap()])
+                .proxy_header(ProxyHeader::Forwarded)
+                .clock(ManualClock::new()),
+        )
+        .mount("/", routes![limited]);
+    let addr = common::spawn(app).await;
+    let mut connection = Connection::open(addr).await;
+    for (headers, status) in [
+        // Past the trusted hops, the first other is the client, whatever its port.
+        (
+            "forwarded: for=192.0.2.1, for=198.51.100.1;proto=https, for=10.0.0.1\r\n",
+            200,
+        ),
+        ("forwarded: for=\"198.51.100.1:4711\"\r\n", 429),
+        // One IPv6 /64, on two lines.
+        (
+            "forwarded: for=x\r\nforwarded: for=\"[2001:db8:1:2::1]\"\r\n",
+            200,
+        ),
+        ("forwarded: for=\"[2001:db8:1:2::9]:443\"\r\n", 429),
+        // `X-Forwarded-For` is the client's to write here: it changes nothing.
+        (
+            "forwarded: for=198.51.100.1\r\nx-forwarded-for: 203.0.113.1\r\n",
+            429,
+        ),
+        // An open quote of the client's cannot swallow what the proxy appended:
+        // two clients' texts differ, the proxy's address decides.
+        ("forwarded: for=\"1.1.1.1, for=203.0.113.50\r\n", 200),
+        ("forwarded: for=\"2.2.2.2, for=\"[2001:db8:9::1]\"\r\n", 200),
+        ("forwarded: for=\"3.3.3.3, for=203.0.113.50\r\n", 429),
+        (
+            "forwarded: for=\"3.3.3.3\\\", for=\"[2001:db8:9::2]\"\r\n",
+            429,
+        ),
+        // No `Forwarded`: the trusted peer itself is the client.
+        ("x-forwarded-for: 203.0.113.2\r\n", 200),
+        ("x-forwarded-for: 203.0.113.3\r\n", 429),
+    ] {
+        assert_eq!(
+            status_with(&mut connection, headers).await.status,
+            status,
+            "{headers}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ pub use compression::Compression;
 pub use cors::Cors;
 pub use next::{Next, NextFuture};
 #[cfg(feature = "rate-limit")]
-pub use rate_limit::{ManualClock, RateLimit};
+pub use rate_limit::{ManualClock, ProxyHeader, RateLimit};
 pub use recover::Recover;
 pub(crate) use recover::{poll_caught, start_caught, CatchPanic, PanicContext};
 pub use request_id::{RequestId, RequestIdValue};

@@ -1,5 +1,9 @@
 //! `RateLimit`: requests per client over time, by governor's keyed GCRA limiter.
 
+mod hops;
+
+pub use hops::ProxyHeader;
+
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +24,7 @@ use crate::problem::Problem;
 use crate::request::Request;
 use crate::response::IntoResponse;
 use crate::route::HandlerFuture;
+use hops::{hops, Hop};
 
 /// Limits how often each client may call the routes it wraps: 429
 /// problem+json with `Retry-After` beyond the quota.
@@ -27,8 +32,9 @@ use crate::route::HandlerFuture;
 /// Clients are keyed by IP address (an IPv6 client by its /64): the
 /// connection's peer, or, when the peer is one of the configured
 /// [`trusted_proxies`](Self::trusted_proxies), the nearest untrusted address
-/// in `X-Forwarded-For` (a header from any other peer is ignored: clients can
-/// write what they like in it). Or key by what you compute with
+/// in `X-Forwarded-For`, or in `Forwarded` with
+/// [`proxy_header`](Self::proxy_header) (a header from any other peer is
+/// ignored: clients can write what they like in it). Or key by what you compute with
 /// [`key_by`](Self::key_by) (an API key, a user id). A request with no peer
 /// address (the app served by another tower stack that does not tell
 /// waypost, or the test client) counts against one shared quota.
@@ -50,6 +56,7 @@ use crate::route::HandlerFuture;
 pub struct RateLimit {
     quota: Quota,
     trusted: Arc<[IpAddr]>,
+    proxy_header: ProxyHeader,
     key: Option<KeyFn>,
     max_clients: usize,
     clock: LimitClock,
@@ -66,7 +73,7 @@ enum ClientKey {
     /// An IPv4 address, or an IPv6 /64 (one subscriber's usual allocation:
     /// a client cannot dodge the limit by walking its own /64).
     Ip(IpAddr),
-    /// A hash of a computed key, or of a forwarded entry that is not an address.
+    /// A hash of a computed key, or of a forwarded hop that is not an address.
     Hashed(u64),
     /// No key could be found (no peer, the key function said `None`), or
     /// there is no room for another client.
@@ -88,6 +95,7 @@ impl RateLimit {
         RateLimit {
             quota,
             trusted: Arc::from([]),
+            proxy_header: ProxyHeader::XForwardedFor,
             key: None,
             max_clients: 100_000,
             clock: LimitClock::real(),
@@ -101,9 +109,24 @@ impl RateLimit {
         self
     }
 
-    /// Proxies whose `X-Forwarded-For` is believed.
+    /// Proxies whose [`proxy_header`](Self::proxy_header) is believed.
     pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpAddr>) -> Self {
         self.trusted = proxies.into_iter().map(|ip| ip.to_canonical()).collect();
+        self
+    }
+
+    /// The header the trusted proxies append the client's address to:
+    /// `X-Forwarded-For` (the default) or `Forwarded` (RFC 7239). Only that
+    /// one is read; the other is the client's to write.
+    ///
+    /// ```
+    /// use waypost::middleware::{ProxyHeader, RateLimit};
+    /// let limit = RateLimit::per_second(10)
+    ///     .trusted_proxies(["10.0.0.2".parse().unwrap()])
+    ///     .proxy_header(ProxyHeader::Forwarded);
+    /// ```
+    pub fn proxy_header(mut self, header: ProxyHeader) -> Self {
+        self.proxy_header = header;
         self
     }
 
@@ -140,44 +163,20 @@ impl RateLimit {
         if !self.trusted.contains(&peer) {
             return address_key(peer);
         }
-        // Each proxy appends the address it got the request from: walk from
-        // the right, past our own proxies, to the first hop they did not
-        // make. An entry that is not an address stops the walk: what stands
-        // left of it is the client's to write.
-        let entries = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-            .collect::<Vec<_>>();
-        for entry in entries.iter().rev() {
-            match parse_forwarded(entry) {
-                Some(ip) if self.trusted.contains(&ip) => continue,
-                Some(ip) => return address_key(ip),
-                None => return ClientKey::Hashed(self.hasher.hash_one(entry)),
+        // Past our own proxies, the first hop they did not make is the client.
+        let mut nearest = peer;
+        for hop in hops(req.headers(), self.proxy_header) {
+            match hop {
+                Hop::Address(ip) if self.trusted.contains(&ip) => nearest = ip,
+                Hop::Address(ip) => return address_key(ip),
+                Hop::Named(name) => return ClientKey::Hashed(self.hasher.hash_one(&*name)),
+                // Who stands beyond cannot be told: the nearest hop known is.
+                Hop::Unreadable => break,
             }
         }
-        // Every hop is ours (or none was given): the nearest is the client.
-        entries
-            .first()
-            .and_then(|entry| parse_forwarded(entry))
-            .map_or(address_key(peer), address_key)
+        // Every hop is ours (or none was given): the farthest known is the client.
+        address_key(nearest)
     }
-}
-
-/// An `X-Forwarded-For` entry: `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`.
-fn parse_forwarded(entry: &str) -> Option<IpAddr> {
-    let ip = if let Some(rest) = entry.strip_prefix('[') {
-        rest.split_once(']')?.0.parse().ok()?
-    } else if let Ok(ip) = entry.parse::<IpAddr>() {
-        ip
-    } else {
-        entry.parse::<std::net::SocketAddr>().ok()?.ip()
-    };
-    Some(ip.to_canonical())
 }
 
 /// The key of an address: itself for IPv4, its /64 for IPv6.
