@@ -338,6 +338,9 @@ async fn behind_proxies_that_write_forwarded_clients_are_told_apart_by_it_alone(
             "forwarded: for=\"3.3.3.3\\\", for=\"[2001:db8:9::2]\"\r\n",
             429,
         ),
+        // A client the proxy hides is its name, whatever the port.
+        ("forwarded: for=\"_hidden:1111\"\r\n", 200),
+        ("forwarded: for=\"_hidden:_2222\"\r\n", 429),
         // No `Forwarded`: the trusted peer itself is the client.
         ("x-forwarded-for: 203.0.113.2\r\n", 200),
         ("x-forwarded-for: 203.0.113.3\r\n", 429),

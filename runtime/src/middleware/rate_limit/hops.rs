@@ -5,9 +5,10 @@
 //! what it received, so the right end of a header is the proxies' and the
 //! left end may be anything the client sent. The walk therefore reads each
 //! line from the right, one hop at a time, and the caller stops at the first
-//! hop that is not a trusted proxy: what the client wrote is never parsed, so
-//! a client cannot make the proxies' part read differently (an open quote of
-//! its own cannot swallow a quoted element a proxy appended).
+//! hop that is not a trusted proxy: what the client wrote is not parsed
+//! while a hop to its right is untrusted, so a client cannot make the
+//! proxies' part read differently (an open quote of its own cannot swallow a
+//! quoted element a proxy appended).
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -172,9 +173,11 @@ fn pop_element(line: &[u8]) -> Option<(&[u8], Option<Hop<'_>>)> {
 /// The value ending at `end` (a token or a quoted string, unescaped) and where it starts.
 fn value_before(line: &[u8], end: usize) -> Option<(usize, Cow<'_, [u8]>)> {
     if line[end - 1] != b'"' {
+        // Proxies that write `for=[2001:db8::1]:80` unquoted (RFC 7239 wants
+        // quotes) are read too: none of `[`, `]` and `:` delimits anything.
         let start = line[..end]
             .iter()
-            .rposition(|&byte| !is_tchar(byte))
+            .rposition(|&byte| !(is_tchar(byte) || matches!(byte, b'[' | b']' | b':')))
             .map_or(0, |before| before + 1);
         return (start < end).then(|| (start, Cow::Borrowed(&line[start..end])));
     }
@@ -208,38 +211,48 @@ fn backslashes_before(line: &[u8], at: usize) -> usize {
 fn node_of(value: Cow<'_, [u8]>) -> Hop<'_> {
     match value {
         Cow::Borrowed(bytes) => node(bytes),
-        Cow::Owned(bytes) => match address(&bytes) {
-            Some(ip) => Hop::Address(ip),
-            None => Hop::Named(Cow::Owned(bytes)),
+        Cow::Owned(bytes) => match node(&bytes) {
+            Hop::Named(name) => Hop::Named(Cow::Owned(name.into_owned())),
+            Hop::Address(ip) => Hop::Address(ip),
+            Hop::Unreadable => Hop::Unreadable,
         },
     }
 }
 
-/// A node: an address (`ip`, `ip:port`, `[ipv6]`, `[ipv6]:port`), or a name.
+/// A node: an address (`ip`, `ip:port`, `[ipv6]`, `[ipv6]:port`, a zone id
+/// dropped) or a name (`unknown`, `_hidden`), its port (a number, or RFC
+/// 7239's obfuscated `_port`) dropped either way: the port changes with
+/// every connection, and must not make each one a client of its own.
 fn node(bytes: &[u8]) -> Hop<'_> {
-    match address(bytes) {
+    let host = match bytes.strip_prefix(b"[") {
+        Some(bracketed) => match bracketed.iter().position(|&byte| byte == b']') {
+            Some(close) if matches!(bracketed.get(close + 1), None | Some(b':')) => {
+                &bytes[..close + 2]
+            }
+            _ => bytes,
+        },
+        // An address with more than one `:` is an unbracketed IPv6 address (in
+        // `X-Forwarded-For`), with no port.
+        None => match bytes.iter().filter(|&&byte| byte == b':').count() {
+            1 => &bytes[..bytes.iter().position(|&byte| byte == b':').unwrap_or(0)],
+            _ => bytes,
+        },
+    };
+    match address(host) {
         Some(ip) => Hop::Address(ip),
-        None => Hop::Named(Cow::Borrowed(bytes)),
+        None => Hop::Named(Cow::Borrowed(host)),
     }
 }
 
-/// The address of a node, its port (a number, or RFC 7239's obfuscated `_port`) dropped.
-fn address(bytes: &[u8]) -> Option<IpAddr> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let ip = if let Some(bracketed) = text.strip_prefix('[') {
-        let (ip, port) = bracketed.split_once(']')?;
-        if !(port.is_empty() || port.starts_with(':')) {
-            return None;
-        }
-        ip.parse().ok()?
-    } else if let Ok(ip) = text.parse::<IpAddr>() {
-        ip
-    } else {
-        // `a.b.c.d:port`; an IPv6 address with a port is bracketed.
-        let (ip, _port) = text.rsplit_once(':')?;
-        IpAddr::V4(ip.parse().ok()?)
-    };
-    Some(ip.to_canonical())
+/// The address a host names: an IP address, bracketed or not, its zone id (`%eth0`) dropped.
+fn address(host: &[u8]) -> Option<IpAddr> {
+    let text = std::str::from_utf8(host).ok()?;
+    let text = text
+        .strip_prefix('[')
+        .and_then(|inner| inner.strip_suffix(']'))
+        .unwrap_or(text);
+    let text = text.split_once('%').map_or(text, |(ip, _zone)| ip);
+    Some(text.parse::<IpAddr>().ok()?.to_canonical())
 }
 
 /// RFC 9110 `tchar`.
@@ -378,22 +391,38 @@ mod tests {
     }
 
     #[test]
-    fn addresses_drop_their_ports_and_anything_else_is_a_name() {
+    fn nodes_drop_their_ports_and_zones_and_anything_else_is_a_name() {
         for (text, expected) in [
-            ("203.0.113.7", Some("203.0.113.7")),
-            ("203.0.113.7:1", Some("203.0.113.7")),
-            ("[2001:db8::1]", Some("2001:db8::1")),
-            ("[2001:db8::1]:_x", Some("2001:db8::1")),
-            ("[::ffff:10.0.0.1]", Some("10.0.0.1")),
-            ("[2001:db8::1]x", None),
-            ("2001:db8::1:443x", None),
-            ("unknown", None),
+            ("203.0.113.7", ip("203.0.113.7")),
+            ("203.0.113.7:1", ip("203.0.113.7")),
+            ("[2001:db8::1]", ip("2001:db8::1")),
+            ("[2001:db8::1]:_x", ip("2001:db8::1")),
+            ("[::ffff:10.0.0.1]", ip("10.0.0.1")),
+            ("2001:db8::1", ip("2001:db8::1")),
+            ("[fe80::1%2]:5000", ip("fe80::1")),
+            ("fe80::1%eth0", ip("fe80::1")),
+            ("unknown", named("unknown")),
+            ("unknown:4711", named("unknown")),
+            ("_hidden:_port", named("_hidden")),
+            ("[2001:db8::1]x", named("[2001:db8::1]x")),
+            ("2001:db8::1:443x", named("2001:db8::1:443x")),
         ] {
-            assert_eq!(
-                address(text.as_bytes()),
-                expected.map(|ip| ip.parse().unwrap()),
-                "{text}"
-            );
+            let hop = match node(text.as_bytes()) {
+                Hop::Named(name) => Hop::Named(Cow::Owned(name.into_owned())),
+                hop => hop,
+            };
+            assert_eq!(hop, expected, "{text}");
         }
+    }
+
+    #[test]
+    fn unquoted_addresses_with_brackets_or_ports_are_read_too() {
+        assert_eq!(
+            walk(
+                ProxyHeader::Forwarded,
+                &["for=1.2.3.4:80, for=[2001:db8::1]:443, for=2001:db8::2"]
+            ),
+            [ip("2001:db8::2"), ip("2001:db8::1"), ip("1.2.3.4")]
+        );
     }
 }

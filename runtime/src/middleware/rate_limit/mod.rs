@@ -6,7 +6,7 @@ pub use hops::ProxyHeader;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,10 +31,16 @@ use hops::{hops, Hop};
 ///
 /// Clients are keyed by IP address (an IPv6 client by its /64): the
 /// connection's peer, or, when the peer is one of the configured
-/// [`trusted_proxies`](Self::trusted_proxies), the nearest untrusted address
+/// [`trusted_proxies`](Self::trusted_proxies), the nearest untrusted hop
 /// in `X-Forwarded-For`, or in `Forwarded` with
 /// [`proxy_header`](Self::proxy_header) (a header from any other peer is
-/// ignored: clients can write what they like in it). Or key by what you compute with
+/// ignored: clients can write what they like in it). The header is read from
+/// its right end, where each proxy appends, one hop at a time: a trusted
+/// proxy is passed only when recorded by its address. A hop that is not an
+/// address (`unknown`, an obfuscated `_name`) keys by that name, its port
+/// dropped, so clients a proxy hides share one quota; a hop that cannot be
+/// read (a malformed `Forwarded` element, one without `for`) keys by the
+/// proxy that wrote it, and is logged once. Or key by what you compute with
 /// [`key_by`](Self::key_by) (an API key, a user id). A request with no peer
 /// address (the app served by another tower stack that does not tell
 /// waypost, or the test client) counts against one shared quota.
@@ -62,6 +68,8 @@ pub struct RateLimit {
     clock: LimitClock,
     /// Keys hashes of computed keys; random per limiter, so clients cannot aim at collisions.
     hasher: RandomState,
+    /// An unreadable forwarded header has been logged.
+    warned: Arc<AtomicBool>,
 }
 
 type KeyFn = Arc<dyn Fn(&Request) -> Option<String> + Send + Sync>;
@@ -100,6 +108,7 @@ impl RateLimit {
             max_clients: 100_000,
             clock: LimitClock::real(),
             hasher: RandomState::new(),
+            warned: Arc::default(),
         }
     }
 
@@ -109,7 +118,9 @@ impl RateLimit {
         self
     }
 
-    /// Proxies whose [`proxy_header`](Self::proxy_header) is believed.
+    /// Proxies whose [`proxy_header`](Self::proxy_header) is believed. List
+    /// only proxies that append to that header: a hop recorded by a trusted
+    /// address is passed, and past the last one what the client wrote decides.
     pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpAddr>) -> Self {
         self.trusted = proxies.into_iter().map(|ip| ip.to_canonical()).collect();
         self
@@ -164,18 +175,35 @@ impl RateLimit {
             return address_key(peer);
         }
         // Past our own proxies, the first hop they did not make is the client.
-        let mut nearest = peer;
+        let mut farthest_trusted = peer;
         for hop in hops(req.headers(), self.proxy_header) {
             match hop {
-                Hop::Address(ip) if self.trusted.contains(&ip) => nearest = ip,
+                Hop::Address(ip) if self.trusted.contains(&ip) => farthest_trusted = ip,
                 Hop::Address(ip) => return address_key(ip),
                 Hop::Named(name) => return ClientKey::Hashed(self.hasher.hash_one(&*name)),
-                // Who stands beyond cannot be told: the nearest hop known is.
-                Hop::Unreadable => break,
+                Hop::Unreadable => {
+                    // Who stands beyond cannot be told: the proxy that wrote
+                    // this is keyed, and every client behind it shares its quota.
+                    self.warn_unreadable(farthest_trusted);
+                    break;
+                }
             }
         }
-        // Every hop is ours (or none was given): the farthest known is the client.
-        address_key(nearest)
+        // Every hop is ours (or none was given): the farthest of them is the client.
+        address_key(farthest_trusted)
+    }
+
+    /// Says once per limiter that a trusted proxy's header could not be read.
+    #[cold]
+    fn warn_unreadable(&self, proxy: IpAddr) {
+        if !self.warned.load(Ordering::Relaxed) && !self.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                %proxy,
+                header = ?self.proxy_header,
+                "RateLimit: a trusted proxy's forwarded header cannot be read; \
+                 the clients behind it share one quota (is `proxy_header` the one it writes?)"
+            );
+        }
     }
 }
 
