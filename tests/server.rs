@@ -100,6 +100,29 @@ async fn an_idle_connection_is_closed_at_the_keep_alive_timeout_not_the_header_t
 }
 
 #[tokio::test]
+async fn a_head_begun_on_an_idle_connection_is_timed_from_its_first_byte() {
+    let (addr, _stop, _server) = start(|server| {
+        server
+            .header_read_timeout(Duration::from_millis(200))
+            .keep_alive_timeout(Duration::from_secs(3))
+    })
+    .await;
+    let mut connection = Connection::open(addr).await;
+    connection.send(GET).await;
+    assert_eq!(connection.read_response(false).await.status, 200);
+    // Idle past the header timeout (not past keep-alive), then half a head.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    connection.send(b"GET / HTTP/1.1\r\nHo").await;
+    let began = Instant::now();
+    assert!(connection.closed_within(Duration::from_secs(5)).await);
+    let closed_after = began.elapsed();
+    assert!(
+        closed_after >= Duration::from_millis(150) && closed_after < Duration::from_millis(1500),
+        "closed {closed_after:?} after the head began, not at its header timeout"
+    );
+}
+
+#[tokio::test]
 async fn a_request_in_flight_is_not_cut_by_connection_timeouts() {
     let (addr, _stop, _server) = start(|server| {
         server

@@ -1,10 +1,9 @@
 //! The accept loop: a task per connection, at most `max_connections` of
 //! them, and the drain that ends it.
 
-use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -18,8 +17,7 @@ use super::settings::Settings;
 use super::shutdown::{DrainReport, Trigger};
 use crate::service::AppService;
 
-/// The connections being served, for the drain's report.
-type Open = Arc<Mutex<HashMap<u64, Arc<ConnState>>>>;
+use super::watchdog::{self, Open};
 
 /// Serves `listener` until `trigger` fires and the drain has ended.
 pub(crate) async fn serve(
@@ -32,6 +30,11 @@ pub(crate) async fn serve(
     let settings = Arc::new(settings);
     let permits = Arc::new(Semaphore::new(settings.max_connections));
     let open: Open = Arc::default();
+    watchdog::spawn(
+        &open,
+        settings.header_read_timeout,
+        settings.keep_alive_timeout,
+    );
     let mut tasks = JoinSet::new();
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, max_connections = settings.max_connections, "listening");

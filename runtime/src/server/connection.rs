@@ -34,6 +34,10 @@ pub(crate) struct ConnState {
     shutting_down: AtomicBool,
     /// Bytes of a request head have arrived, and the request has not started.
     reading_head: AtomicBool,
+    /// When a head being read was found incomplete, by [`now_ms`]; 0 when none is.
+    head_since_ms: AtomicU64,
+    /// The watchdog found the connection past its deadline and woke its task.
+    past_deadline: AtomicBool,
     /// The connection is being shut (perhaps lingering): no longer one to shed.
     closing: AtomicBool,
     /// Switched protocols (101, or a CONNECT tunnel): its bytes are no longer
@@ -100,6 +104,8 @@ impl ConnState {
             idle_since_ms: AtomicU64::new(now_ms()),
             shutting_down: AtomicBool::new(false),
             reading_head: AtomicBool::new(false),
+            head_since_ms: AtomicU64::new(0),
+            past_deadline: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             upgraded: AtomicBool::new(false),
             io_dropped: AtomicBool::new(false),
@@ -110,7 +116,7 @@ impl ConnState {
     }
 
     /// Wakes the connection's task without taking its waker (it may be woken again).
-    fn wake_task(&self) {
+    pub(crate) fn wake_task(&self) {
         if let Some(waker) = self.relay.get() {
             waker.wake_by_ref();
         }
@@ -149,6 +155,7 @@ impl ConnState {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         self.started.fetch_add(1, Ordering::Release);
         self.reading_head.store(false, Ordering::Relaxed);
+        self.head_since_ms.store(0, Ordering::Relaxed);
     }
 
     fn request_ended(&self) {
@@ -158,6 +165,38 @@ impl ConnState {
 
     pub(crate) fn idle_since(&self) -> u64 {
         self.idle_since_ms.load(Ordering::Acquire)
+    }
+
+    /// Whether, at `now` (by [`now_ms`]), the connection has waited longer
+    /// than it may: for the rest of a head it began, or idle for its next
+    /// request. No deadline applies while a request is in flight, after
+    /// an upgrade, or once closing. Read by the watchdog, on another thread:
+    /// a stale answer costs one needless wake, or one tick of delay.
+    pub(crate) fn past_deadline_at(
+        &self,
+        now: u64,
+        header_read_ms: u64,
+        keep_alive_ms: u64,
+    ) -> bool {
+        if self.in_flight() > 0
+            || self.upgraded.load(Ordering::Acquire)
+            || self.closing.load(Ordering::Acquire)
+        {
+            return false;
+        }
+        let head_since = self.head_since_ms.load(Ordering::Acquire);
+        let deadline = if head_since != 0 && self.reading_head.load(Ordering::Relaxed) {
+            head_since + header_read_ms
+        } else {
+            self.idle_since() + keep_alive_ms
+        };
+        now >= deadline
+    }
+
+    /// Marks the connection past its deadline and wakes its task, which closes it.
+    pub(crate) fn expire(&self) {
+        self.past_deadline.store(true, Ordering::Release);
+        self.wake_task();
     }
 
     /// Waiting for a next request that has not begun to arrive, and not
@@ -174,7 +213,7 @@ impl ConnState {
 /// Milliseconds on a monotonic clock, read for every request: Linux's coarse
 /// clock (a few milliseconds of resolution, a fraction of a full clock read's cost).
 #[cfg(target_os = "linux")]
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -185,7 +224,7 @@ fn now_ms() -> u64 {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     EPOCH
         .get_or_init(std::time::Instant::now)
@@ -197,6 +236,10 @@ fn now_ms() -> u64 {
 /// to send a request head, or idle too long between requests. While a
 /// request is in flight no deadline applies here (a `Timeout` middleware
 /// bounds handlers).
+///
+/// It arms no timer: the server's [watchdog](super::watchdog) reads the
+/// deadlines from [`ConnState`] and wakes the task of a connection past
+/// its own, which the next read here then closes.
 pub(crate) struct Watched<IO> {
     io: IO,
     state: Arc<ConnState>,
@@ -206,11 +249,8 @@ pub(crate) struct Watched<IO> {
     /// is taken when the head turns out not to be complete at once (most
     /// arrive whole and never need it).
     head: Option<(Option<u64>, u64)>,
-    /// Armed no later than the deadline; when it fires early, it is re-armed.
-    timer: Pin<Box<Sleep>>,
-    armed: Option<u64>,
-    /// Armed since its last poll: poll it once to give it this task's waker.
-    rearmed: bool,
+    /// A lingering close's idle limit; armed only while lingering.
+    linger_timer: Option<Pin<Box<Sleep>>>,
     /// For the problem+json that replaces hyper's own error responses.
     max_header_bytes: usize,
     /// Such a replacement, and how much of it is written.
@@ -256,9 +296,7 @@ impl<IO> Watched<IO> {
             header_read_timeout: header_read_timeout.as_millis() as u64,
             keep_alive_timeout: keep_alive_timeout.as_millis() as u64,
             head: None,
-            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
-            armed: None,
-            rearmed: false,
+            linger_timer: None,
             max_header_bytes,
             replacement: None,
             lingering: None,
@@ -299,14 +337,26 @@ impl<IO> Watched<IO> {
         }
     }
 
-    /// When this connection is closed if nothing changes (by [`now_ms`]), and why.
+    /// A head has begun, and has not been found incomplete yet.
+    #[inline]
+    fn head_untimed(&self) -> bool {
+        matches!(self.head, Some((None, count)) if count == self.state.started.load(Ordering::Acquire))
+    }
+
+    /// When this connection is closed if nothing changes (by [`now_ms`]), and
+    /// why. A head found incomplete is timed from now on, and the time is
+    /// left for the watchdog.
     fn deadline(&mut self) -> Option<(u64, &'static str)> {
         if self.state.in_flight() > 0 || self.state.upgraded.load(Ordering::Relaxed) {
             return None;
         }
         if let Some((since, count)) = &mut self.head {
             if self.state.started.load(Ordering::Acquire) == *count {
-                let since = *since.get_or_insert_with(now_ms);
+                let since = *since.get_or_insert_with(|| {
+                    let now = now_ms().max(1);
+                    self.state.head_since_ms.store(now, Ordering::Release);
+                    now
+                });
                 return Some((since + self.header_read_timeout, "reading a request head"));
             }
             self.head = None;
@@ -314,52 +364,26 @@ impl<IO> Watched<IO> {
         Some((self.state.idle_since() + self.keep_alive_timeout, "idle"))
     }
 
-    fn arm(&mut self, deadline_ms: u64) {
-        let wait = Duration::from_millis(deadline_ms.saturating_sub(now_ms()));
-        self.timer.as_mut().reset(Instant::now() + wait);
-    }
-
-    /// `Err(TimedOut)` once the deadline has passed; otherwise arms the timer to wake this task then.
-    ///
-    /// While a request is in flight there is no deadline, but the timer is
-    /// armed a keep-alive timeout ahead anyway: when the request ends, hyper
-    /// does not poll the socket again, and this timer is what comes back to
-    /// start the idle clock (from when the request ended, so no later).
-    fn check_deadline(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
-        loop {
-            let target = self.deadline();
-            match (target, self.armed) {
-                (Some((deadline, _)), armed) if armed.is_none_or(|armed| armed > deadline) => {
-                    self.arm(deadline);
-                    self.armed = Some(deadline);
-                    self.rearmed = true;
-                }
-                (None, None) => {
-                    let recheck = now_ms() + self.keep_alive_timeout;
-                    self.arm(recheck);
-                    self.armed = Some(recheck);
-                    self.rearmed = true;
-                }
-                _ => {}
+    /// `Err(TimedOut)` once the watchdog found this connection past its
+    /// deadline and it still is; otherwise notes when a head began.
+    #[cold]
+    #[inline(never)]
+    fn check_deadline(&mut self) -> io::Result<()> {
+        let target = self.deadline();
+        if !self.state.past_deadline.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.state.past_deadline.store(false, Ordering::Relaxed);
+        match target {
+            Some((deadline, doing)) if now_ms() >= deadline => {
+                tracing::debug!(doing, "connection timed out");
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("timed out {doing}"),
+                ))
             }
-            // The timer keeps the waker of its last poll, and this task's waker
-            // does not change: polling it again before it fires would only repeat that.
-            if !self.timer.is_elapsed() && !std::mem::take(&mut self.rearmed) {
-                return Ok(());
-            }
-            if self.timer.as_mut().poll(cx).is_pending() {
-                return Ok(());
-            }
-            self.armed = None;
-            if let Some((deadline, doing)) = target {
-                if now_ms() >= deadline {
-                    tracing::debug!(doing, "connection timed out");
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("timed out {doing}"),
-                    ));
-                }
-            }
+            // A request came in since: the watchdog looks again.
+            _ => Ok(()),
         }
     }
 }
@@ -386,7 +410,13 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
                 }
                 Poll::Ready(Ok(()))
             }
-            Poll::Pending => match this.check_deadline(cx) {
+            // Most waits are for the next request after one served: nothing to note.
+            Poll::Pending
+                if !this.head_untimed() && !this.state.past_deadline.load(Ordering::Relaxed) =>
+            {
+                Poll::Pending
+            }
+            Poll::Pending => match this.check_deadline() {
                 Ok(()) => Poll::Pending,
                 Err(error) => Poll::Ready(Err(error)),
             },
@@ -496,7 +526,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
                 discarded: 0,
                 until: now_ms() + LINGER_TIME_MS,
             });
-            this.timer.as_mut().reset(Instant::now() + LINGER_IDLE);
+            this.linger_timer = Some(Box::pin(tokio::time::sleep(LINGER_IDLE)));
         }
         this.poll_linger(cx)
     }
@@ -518,12 +548,17 @@ impl<IO: AsyncRead + Unpin> Watched<IO> {
                     if lingering.discarded >= LINGER_BYTES || now_ms() >= lingering.until {
                         return Poll::Ready(Ok(()));
                     }
-                    self.timer.as_mut().reset(Instant::now() + LINGER_IDLE);
+                    if let Some(timer) = &mut self.linger_timer {
+                        timer.as_mut().reset(Instant::now() + LINGER_IDLE);
+                    }
                 }
                 // The client closed (or the connection broke): done.
                 Poll::Ready(_) => return Poll::Ready(Ok(())),
                 Poll::Pending => {
-                    return match self.timer.as_mut().poll(cx) {
+                    let Some(timer) = &mut self.linger_timer else {
+                        return Poll::Ready(Ok(()));
+                    };
+                    return match timer.as_mut().poll(cx) {
                         Poll::Ready(()) => Poll::Ready(Ok(())),
                         Poll::Pending => Poll::Pending,
                     };

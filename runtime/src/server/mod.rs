@@ -7,6 +7,7 @@ mod settings;
 mod shutdown;
 #[cfg(feature = "tls")]
 mod tls;
+mod watchdog;
 
 use std::future::{Future, IntoFuture};
 use std::io;

@@ -1,0 +1,84 @@
+//! The server's clock for connection timeouts: one thread that looks at
+//! every connection a few times per timeout and wakes those past their
+//! deadline, which then close themselves (see `Watched`).
+//!
+//! A tokio timer per connection would cost every request, even unchanged:
+//! while any timer is armed, each park of a worker thread works out the
+//! next expiry and reads the clock (about 180 instructions a park, measured
+//! with callgrind), and a worker parks between requests. Here the deadlines
+//! are plain numbers in each connection's [`ConnState`], written as the
+//! connection goes, and only this thread reads a clock for them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use super::connection::{now_ms, ConnState};
+
+/// The connections of one server, by id.
+pub(crate) type Open = Arc<Mutex<HashMap<u64, Arc<ConnState>>>>;
+
+/// Looks at the connections often enough that a deadline is kept within a
+/// tenth of the shorter timeout, and no more often than this.
+const FINEST: Duration = Duration::from_millis(5);
+/// ...and at least this often.
+const COARSEST: Duration = Duration::from_secs(1);
+
+/// Starts the watchdog of the connections in `open`; it ends by itself once
+/// `open` is dropped (the server is gone).
+pub(crate) fn spawn(open: &Open, header_read_timeout: Duration, keep_alive_timeout: Duration) {
+    let watchdog = Watchdog {
+        open: Arc::downgrade(open),
+        header_read_ms: header_read_timeout.as_millis() as u64,
+        keep_alive_ms: keep_alive_timeout.as_millis() as u64,
+        every: (header_read_timeout.min(keep_alive_timeout) / 10).clamp(FINEST, COARSEST),
+    };
+    let spawned = std::thread::Builder::new()
+        .name("waypost-watchdog".into())
+        .stack_size(64 * 1024)
+        .spawn({
+            let watchdog = watchdog.clone();
+            move || {
+                while watchdog.look() {
+                    std::thread::sleep(watchdog.every);
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        // Without its own thread the watchdog runs as a task: timeouts hold,
+        // at the cost of a timer that is always armed.
+        tracing::warn!(%error, "no thread for the connection watchdog; running it as a task");
+        tokio::spawn(async move {
+            while watchdog.look() {
+                tokio::time::sleep(watchdog.every).await;
+            }
+        });
+    }
+}
+
+#[derive(Clone)]
+struct Watchdog {
+    open: Weak<Mutex<HashMap<u64, Arc<ConnState>>>>,
+    header_read_ms: u64,
+    keep_alive_ms: u64,
+    every: Duration,
+}
+
+impl Watchdog {
+    /// Wakes the connections past their deadline; `false` once the server is gone.
+    fn look(&self) -> bool {
+        let Some(open) = self.open.upgrade() else {
+            return false;
+        };
+        let now = now_ms();
+        let Ok(open) = open.lock() else {
+            return false;
+        };
+        for state in open.values() {
+            if state.past_deadline_at(now, self.header_read_ms, self.keep_alive_ms) {
+                state.expire();
+            }
+        }
+        true
+    }
+}
