@@ -424,6 +424,32 @@ async fn an_options_route_under_cors_answers_requests_without_an_origin() {
             "{path}"
         );
     }
+    // A cross-origin OPTIONS that is not a preflight (a browser sends it
+    // after the preflight) reaches the route, and its answer carries the CORS headers.
+    let response = client
+        .options("/discover")
+        .header("origin", "https://app.example")
+        .send()
+        .await;
+    assert_eq!(response.text(), "own options");
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(
+        response.header("vary").map(|vary| vary.contains("origin")),
+        Some(true)
+    );
+    // Where no route takes OPTIONS, that is a 405 naming what the path allows.
+    let response = client
+        .options("/items")
+        .header("origin", "https://app.example")
+        .send()
+        .await;
+    assert_eq!(response.status(), 405);
+    assert!(response
+        .header("allow")
+        .is_some_and(|allow| allow.contains("GET")));
 }
 
 fn api_cors() -> Cors {

@@ -29,9 +29,12 @@ use crate::route::HandlerFuture;
 ///
 /// Not on a route's own `wrap = [..]`: a preflight for a method the route
 /// lacks is answered 405 by the router before any route's middleware runs.
-/// An `OPTIONS` request without `Origin` is no CORS request (a browser
-/// always sends one): it goes on to its route as it is. One with `Origin` is
-/// answered as a preflight (tower-http's rule).
+/// A preflight is an `OPTIONS` request with `Origin` and
+/// `Access-Control-Request-Method` (the Fetch standard's rule). Any other
+/// `OPTIONS` goes on to its route: without `Origin` as it is (no CORS
+/// request at all), with `Origin` as a cross-origin request, which gets the
+/// CORS headers on its response like a `GET` would (a browser sends one after
+/// its preflight for a cross-origin `OPTIONS`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -193,10 +196,9 @@ impl Middleware for Cors {
     }
 }
 
-/// tower-http's CORS layer, letting an `OPTIONS` request without `Origin`
-/// (not a CORS request at all) through to its route: tower-http answers any
-/// `OPTIONS` as a preflight, which would hide an app's own `OPTIONS` routes
-/// from every non-browser client behind a `Cors`.
+/// tower-http's CORS layer, answering as preflights only the `OPTIONS`
+/// requests that are preflights: tower-http answers any `OPTIONS` as one,
+/// which would hide an app's own `OPTIONS` routes behind a `Cors`.
 #[derive(Clone)]
 struct PreflightGate(CorsLayer);
 
@@ -205,7 +207,7 @@ impl<S: Clone> TowerLayer<S> for PreflightGate {
 
     fn layer(&self, inner: S) -> Gated<S> {
         Gated {
-            cors: self.0.layer(inner.clone()),
+            cors: self.0.layer(RestoreOptions(inner.clone())),
             next: inner,
         }
     }
@@ -213,8 +215,38 @@ impl<S: Clone> TowerLayer<S> for PreflightGate {
 
 #[derive(Clone)]
 struct Gated<S> {
-    cors: tower_http::cors::Cors<S>,
+    cors: tower_http::cors::Cors<RestoreOptions<S>>,
     next: S,
+}
+
+/// Marks a cross-origin `OPTIONS` that is not a preflight, passed through
+/// tower-http as a `GET` (tower-http tells a preflight by its method alone)
+/// and made an `OPTIONS` again on the other side.
+#[derive(Clone, Copy)]
+struct ActualOptions;
+
+/// The service after tower-http's CORS: gives an [`ActualOptions`] request its method back.
+#[derive(Clone)]
+struct RestoreOptions<S>(S);
+
+impl<S, B> Service<http::Request<B>> for RestoreOptions<S>
+where
+    S: Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> S::Future {
+        if request.extensions_mut().remove::<ActualOptions>().is_some() {
+            *request.method_mut() = Method::OPTIONS;
+        }
+        self.0.call(request)
+    }
 }
 
 impl<S, B, R> Service<http::Request<B>> for Gated<S>
@@ -233,15 +265,21 @@ where
         self.next.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        if request.method() == Method::OPTIONS && !request.headers().contains_key(header::ORIGIN) {
-            GatedFuture::Next {
-                future: self.next.call(request),
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        if request.method() == Method::OPTIONS {
+            let headers = request.headers();
+            if !headers.contains_key(header::ORIGIN) {
+                return GatedFuture::Next {
+                    future: self.next.call(request),
+                };
             }
-        } else {
-            GatedFuture::Cors {
-                future: self.cors.call(request),
+            if !headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
+                *request.method_mut() = Method::GET;
+                request.extensions_mut().insert(ActualOptions);
             }
+        }
+        GatedFuture::Cors {
+            future: self.cors.call(request),
         }
     }
 }
