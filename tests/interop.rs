@@ -646,3 +646,75 @@ async fn head_has_the_headers_get_would_have_middleware_included() {
         assert_eq!(head.header(name), get.header(name), "{name}");
     }
 }
+
+/// Lets the test hold a request in its handler: `entered` counts those
+/// that came in, and each waits for a permit of `gate`.
+#[derive(Clone)]
+struct Hold {
+    entered: std::sync::Arc<tokio::sync::Semaphore>,
+    gate: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl Hold {
+    fn new() -> Self {
+        Hold {
+            entered: std::sync::Arc::new(tokio::sync::Semaphore::new(0)),
+            gate: std::sync::Arc::new(tokio::sync::Semaphore::new(0)),
+        }
+    }
+}
+
+#[get("/held")]
+async fn held(waypost::State(hold): waypost::State<Hold>) -> &'static str {
+    hold.entered.add_permits(1);
+    let _permit = hold.gate.acquire().await;
+    "let go"
+}
+
+#[tokio::test]
+async fn tower_timeout_and_load_shed_errors_answer_503_not_500() {
+    let timed = TestClient::new(
+        App::new()
+            .state(Hold::new())
+            .layer(tower::timeout::TimeoutLayer::new(
+                std::time::Duration::from_millis(20),
+            ))
+            .mount("/", routes![held]),
+    );
+    let response = tokio::time::timeout(common::STEP, timed.get("/held").send())
+        .await
+        .expect("the tower timeout fired");
+    assert_problem(&response, 503);
+    assert!(response.text().contains("longer than this server allows"));
+
+    // One request at a time: a second while the first is held is shed.
+    let hold = Hold::new();
+    let addr = common::spawn(
+        App::new()
+            .state(hold.clone())
+            .layer(
+                tower::ServiceBuilder::new()
+                    .load_shed()
+                    .concurrency_limit(1)
+                    .into_inner(),
+            )
+            .mount("/", routes![held]),
+    )
+    .await;
+    let mut first = Connection::open(addr).await;
+    first.send(b"GET /held HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    let entered = tokio::time::timeout(common::STEP, hold.entered.acquire())
+        .await
+        .expect("the first request reached its handler");
+    entered.expect("open").forget();
+    let mut second = Connection::open(addr).await;
+    second.send(b"GET /held HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    let shed = second.read_response(false).await;
+    assert_eq!(shed.status, 503);
+    assert_eq!(
+        shed.header("content-type"),
+        Some("application/problem+json")
+    );
+    hold.gate.add_permits(1);
+    assert_eq!(first.read_response(false).await.status, 200);
+}

@@ -187,6 +187,10 @@ impl App {
 
     /// Adds a `tower::Layer` (tower-http's, say) to the app scope, in order
     /// with `wrap`: it wraps routing and everything after it.
+    ///
+    /// A layer's error is answered with problem+json: 503 for the errors of
+    /// tower's `timeout` and `load_shed` layers (the server cannot take the
+    /// request now), 500 for any other, its cause logged, not sent.
     pub fn layer<L: TowerLayerBound>(mut self, layer: L) -> Self {
         self.layers.push(tower_layer(layer));
         self

@@ -163,18 +163,42 @@ impl<S: ChainService> Middleware for TowerMiddleware<S> {
             };
             match result {
                 Ok(response) => response.map(Body::from_stream),
-                Err(error) => {
-                    tracing::error!(layer = name, %error, "a tower layer failed; answered 500");
-                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-                        .with_detail("a middleware layer failed")
-                        .into_response()
-                }
+                Err(error) => layer_failed(name, &error),
             }
         })
     }
 
     fn name(&self) -> &'static str {
         self.name
+    }
+}
+
+/// The answer to a tower layer's error. tower's timeout and load-shed
+/// layers fail when the server cannot take a request now: 503, as
+/// [`Timeout`](super::Timeout) answers. Anything else is a 500 that says
+/// nothing of the cause, which is logged.
+#[cold]
+fn layer_failed(layer: &'static str, error: &BoxError) -> Response {
+    let unavailable = if error.is::<::tower::timeout::error::Elapsed>() {
+        Some("the request took longer than this server allows")
+    } else if error.is::<::tower::load_shed::error::Overloaded>() {
+        Some("the server is too busy to take this request; try again later")
+    } else {
+        None
+    };
+    match unavailable {
+        Some(detail) => {
+            tracing::warn!(layer, %error, "a tower layer refused the request; answered 503");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE)
+                .with_detail(detail)
+                .into_response()
+        }
+        None => {
+            tracing::error!(layer, %error, "a tower layer failed; answered 500");
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+                .with_detail("a middleware layer failed")
+                .into_response()
+        }
     }
 }
 
