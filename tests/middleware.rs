@@ -383,6 +383,41 @@ async fn recover_can_be_turned_off_for_the_app_and_wrapped_on_a_group() {
     assert_eq!(connection.read_response(false).await.status, 200);
 }
 
+#[tokio::test]
+async fn recover_wrapped_after_request_id_gives_the_500_of_a_middleware_panic_its_id() {
+    use waypost::middleware::{Recover, RequestId};
+    let client = TestClient::new(
+        App::new()
+            .wrap(RequestId::new())
+            .wrap(Recover::new())
+            .wrap(explode)
+            .mount("/", routes![open]),
+    );
+    let response = client
+        .get("/open")
+        .header("x-explode", "1")
+        .header("x-request-id", "trace-me")
+        .send()
+        .await;
+    assert_problem(&response, 500);
+    assert_eq!(response.header("x-request-id"), Some("trace-me"));
+    // With only the app-wide guard, outermost, the panic unwinds past RequestId.
+    let client = TestClient::new(
+        App::new()
+            .wrap(RequestId::new())
+            .wrap(explode)
+            .mount("/", routes![open]),
+    );
+    let response = client
+        .get("/open")
+        .header("x-explode", "1")
+        .header("x-request-id", "trace-me")
+        .send()
+        .await;
+    assert_problem(&response, 500);
+    assert_eq!(response.header("x-request-id"), None);
+}
+
 #[get("/maybe-me")]
 async fn maybe_me(user: Option<Extension<User>>) -> String {
     user.map_or_else(|| "nobody".to_owned(), |Extension(user)| user.0)

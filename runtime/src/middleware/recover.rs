@@ -24,11 +24,23 @@ use crate::router::Resolution;
 /// turns it on and [`App::recover(false)`](crate::App::recover) off. Wrap it
 /// yourself to catch panics within a scope when the app-wide one is off.
 ///
+/// Outermost, it answers a panic in app middleware after that middleware's
+/// outer neighbours have unwound: the 500 of a panic in a middleware wrapped
+/// after [`RequestId`](super::RequestId) or [`AccessLog`](super::AccessLog)
+/// has no request id and no access-log line. Wrap `Recover` right after
+/// them, and such a panic is answered inside them (panics in handlers are
+/// caught after all app middleware either way).
+///
 /// [`App::new`]: crate::App::new
 ///
 /// ```
-/// use waypost::{middleware::Recover, App, Group};
+/// use waypost::middleware::{AccessLog, Recover, RequestId};
+/// use waypost::{App, Group};
 /// let app = App::new().recover(false).group(Group::new("/api").wrap(Recover::new()));
+/// let app = App::new()
+///     .wrap(RequestId::new())
+///     .wrap(AccessLog::new())
+///     .wrap(Recover::new()); // panics in what follows get an id and a log line
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Recover {
