@@ -718,3 +718,46 @@ async fn tower_timeout_and_load_shed_errors_answer_503_not_500() {
     hold.gate.add_permits(1);
     assert_eq!(first.read_response(false).await.status, 200);
 }
+
+#[tokio::test]
+async fn a_tower_layer_on_a_group_keeps_one_state_for_all_its_routes() {
+    let hold = Hold::new();
+    let addr = common::spawn(
+        App::new()
+            .state(hold.clone())
+            .mount("/", routes![outside])
+            .group(
+                Group::new("/g")
+                    .layer(
+                        tower::ServiceBuilder::new()
+                            .load_shed()
+                            .concurrency_limit(1)
+                            .into_inner(),
+                    )
+                    .mount("/", routes![held, outside]),
+            ),
+    )
+    .await;
+    let mut first = Connection::open(addr).await;
+    first.send(b"GET /g/held HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    tokio::time::timeout(common::STEP, hold.entered.acquire())
+        .await
+        .expect("the first request reached its handler")
+        .expect("open")
+        .forget();
+    // The group's one slot is taken: its other route is shed too; outside it nothing is.
+    let mut second = Connection::open(addr).await;
+    for (request, status) in [
+        (&b"GET /g/outside HTTP/1.1\r\nhost: x\r\n\r\n"[..], 503),
+        (b"GET /outside HTTP/1.1\r\nhost: x\r\n\r\n", 200),
+    ] {
+        second.send(request).await;
+        assert_eq!(second.read_response(false).await.status, status);
+    }
+    hold.gate.add_permits(1);
+    assert_eq!(first.read_response(false).await.status, 200);
+    second
+        .send(b"GET /g/outside HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    assert_eq!(second.read_response(false).await.status, 200);
+}

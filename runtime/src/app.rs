@@ -348,7 +348,7 @@ impl App {
             }
         }
         let app_layers: Vec<&Layer> = self.layers.iter().collect();
-        let mut chains = vec![Chain::compose(APP_CHAIN, &app_layers, ChainEnd::Router)];
+        let mut chains = vec![Chain::compose(&app_layers, ChainEnd::Router)];
         let router = Router::build(&mounts, &mut chains, self.redirect_trailing_slash)?;
         let app_layers = &chains[APP_CHAIN as usize].layers;
         for endpoint in router.endpoints() {

@@ -74,13 +74,10 @@ impl Group {
     /// Adds a `tower::Layer` (tower-http's, say) to the group's chain, in
     /// order with `wrap`: it wraps the rest of the chain for this group's routes.
     ///
-    /// The layer makes one service per chain it is part of (each route and
-    /// method of the group, and the group's 405s), since each wraps a
-    /// different rest of the chain: a layer that keeps state in its service
-    /// (tower's `ConcurrencyLimitLayer`) limits each route on its own. For
-    /// one limit over the whole group, use
-    /// [`RateLimit`](crate::middleware::RateLimit) with `wrap`, whose state
-    /// is shared, or put the layer on the app.
+    /// The layer makes one service, shared by every route and method of the
+    /// group (and its 405s): a layer that keeps state in its service (tower's
+    /// `ConcurrencyLimitLayer`) limits the group as a whole. Each request
+    /// carries where its chain goes on past the layer.
     ///
     /// ```
     /// use waypost::{get, routes, App, Group};

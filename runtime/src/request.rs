@@ -286,6 +286,7 @@ impl Request {
                 routed,
                 body_limit,
                 peer,
+                next: None,
             },
         )
     }
@@ -299,6 +300,8 @@ pub(crate) struct RequestContext {
     routed: Option<Routed>,
     body_limit: usize,
     peer: Peer,
+    /// Where the chain goes on after the tower layer that has the request.
+    pub(crate) next: Option<crate::middleware::Next>,
 }
 
 impl RequestContext {

@@ -438,7 +438,7 @@ impl ParamLayout {
 
 fn push_chain(chains: &mut Vec<Chain>, layers: &[&Layer], end: ChainEnd) -> u32 {
     let index = chains.len() as u32;
-    chains.push(Chain::compose(index, layers, end));
+    chains.push(Chain::compose(layers, end));
     index
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::HeaderValue;
 
 use super::tower::LayerFactory;
-use super::{Middleware, Next};
+use super::Middleware;
 use crate::route::HandlerFn;
 
 /// What `wrap` (or `layer`) added to a scope, before it is composed.
@@ -14,7 +14,7 @@ use crate::route::HandlerFn;
 pub(crate) enum Layer {
     /// A middleware, the same value at every position it is used.
     Middleware(Arc<dyn Middleware>),
-    /// A tower layer, applied anew at each chain position around the rest of that chain.
+    /// A tower layer, applied once around a service that goes on where each request says.
     Tower(Arc<dyn LayerFactory>),
     /// A middleware whose configuration cannot work; `App::build` refuses it.
     Invalid { name: &'static str, reason: String },
@@ -25,17 +25,13 @@ pub(crate) enum Layer {
 pub struct ChainLayer(pub(crate) Layer);
 
 impl Layer {
-    /// The middleware at `position` of chain `chain`.
-    pub(crate) fn instantiate(&self, chain: u32, position: u32) -> Arc<dyn Middleware> {
-        // An invalid layer was refused by `App::build` before any chain was composed.
-        self.instantiate_at(Next::at(chain, position + 1))
-    }
-
-    /// The middleware that continues at `next`.
-    pub(crate) fn instantiate_at(&self, next: Next) -> Arc<dyn Middleware> {
+    /// The middleware, the same at every chain position it is used at (the
+    /// `Next` it gets with each request says where the chain goes on).
+    pub(crate) fn instantiate(&self) -> Arc<dyn Middleware> {
         match self {
+            // An invalid layer was refused by `App::build` before any chain was composed.
             Layer::Middleware(middleware) => middleware.clone(),
-            Layer::Tower(factory) => factory.instantiate(next),
+            Layer::Tower(factory) => factory.instantiate(),
             Layer::Invalid { .. } => unreachable!("an invalid middleware reached a chain"),
         }
     }
@@ -65,14 +61,10 @@ pub(crate) struct Chain {
 }
 
 impl Chain {
-    /// Composes `layers` as chain number `index`.
-    pub(crate) fn compose(index: u32, layers: &[&Layer], end: ChainEnd) -> Chain {
+    /// Composes `layers` into a chain.
+    pub(crate) fn compose(layers: &[&Layer], end: ChainEnd) -> Chain {
         Chain {
-            layers: layers
-                .iter()
-                .enumerate()
-                .map(|(position, layer)| layer.instantiate(index, position as u32))
-                .collect(),
+            layers: layers.iter().map(|layer| layer.instantiate()).collect(),
             end,
         }
     }

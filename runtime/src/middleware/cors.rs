@@ -172,11 +172,11 @@ impl Cors {
 }
 
 impl Middleware for Cors {
-    /// Not used by `wrap`, which applies the layer once per chain position
+    /// Not used by `wrap`, which applies the layer once for its scope
     /// (see [`Middleware::into_layer`]); here for completeness, per request.
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
         match self.to_layer() {
-            Ok(layer) => tower_layer(layer).instantiate_at(next).call(req, next),
+            Ok(layer) => tower_layer(layer).instantiate().call(req, next),
             Err(_) => next.run(req).into_boxed(),
         }
     }

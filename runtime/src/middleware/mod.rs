@@ -90,7 +90,7 @@ pub trait Middleware: Send + Sync + 'static {
     fn required(&self, _needs: &mut StateNeeds) {}
 
     /// How a scope keeps this middleware. Built-ins made of tower layers
-    /// override it to be applied once per chain position.
+    /// override it to be applied as a tower layer.
     #[doc(hidden)]
     fn into_layer(self) -> ChainLayer
     where

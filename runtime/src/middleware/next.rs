@@ -27,11 +27,6 @@ impl Next {
         Next { chain, position: 0 }
     }
 
-    /// Position `position` of chain `chain`.
-    pub(crate) fn at(chain: u32, position: u32) -> Next {
-        Next { chain, position }
-    }
-
     /// Runs the rest of the chain and returns its response.
     pub fn run(self, mut req: Request) -> NextFuture {
         // The futures of the chain's middleware and of the handler are placed in the request's frame.

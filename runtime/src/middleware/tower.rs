@@ -1,10 +1,13 @@
 //! tower interop: any `tower::Layer` in a chain, and the rest of a chain as
 //! a `tower::Service` for it to wrap.
 //!
-//! A tower layer is applied once per chain position when the app is built,
-//! around a [`NextService`] that runs the rest of the chain. Per request the
-//! layer's service is cloned (tower's `call` takes `&mut self`) and the
-//! request's context rides in its extensions across the layer.
+//! A tower layer is applied once, the first time a chain uses it, around a
+//! [`NextService`] that runs the rest of whichever chain the request is in:
+//! one service for every chain a `layer(..)` call is part of, so that a
+//! layer keeping state in its service (a concurrency limit) keeps it for
+//! the whole scope. Per request the layer's service is cloned (tower's
+//! `call` takes `&mut self`) and the request's context, where it goes on
+//! included, rides in its extensions across the layer.
 
 use std::convert::Infallible;
 use std::future::{poll_fn, Future};
@@ -25,15 +28,16 @@ use crate::route::HandlerFuture;
 use crate::{Body, BoxError};
 
 /// The rest of a chain as a `tower::Service`: what a tower layer given to
-/// `App::layer` or `Group::layer` wraps.
+/// `App::layer` or `Group::layer` wraps. Where the chain goes on comes with
+/// each request.
 #[derive(Debug, Clone, Copy)]
 pub struct NextService {
-    next: Next,
+    _private: (),
 }
 
 impl NextService {
-    pub(crate) fn new(next: Next) -> Self {
-        NextService { next }
+    pub(crate) fn new() -> Self {
+        NextService { _private: () }
     }
 }
 
@@ -52,10 +56,14 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> NextServiceFuture {
         let (mut head, body) = request.into_parts();
-        let future = match head.extensions.remove::<RequestContext>() {
-            Some(context) => {
+        let context = head
+            .extensions
+            .remove::<RequestContext>()
+            .and_then(|mut context| Some((context.next.take()?, context)));
+        let future = match context {
+            Some((next, context)) => {
                 let request = http::Request::from_parts(head, Body::from_stream(body));
-                self.next.run(context.join(request))
+                next.run(context.join(request))
             }
             None => {
                 tracing::error!("a tower layer passed on a request without waypost's context (did it build a new request?)");
@@ -116,27 +124,32 @@ where
     type ResponseBody = B;
 }
 
-/// Makes the middleware of one chain position from a tower layer.
+/// Makes the middleware of a tower layer: once, for every chain it is part of.
 #[doc(hidden)]
 pub trait LayerFactory: Send + Sync {
-    fn instantiate(&self, next: Next) -> Arc<dyn Middleware>;
+    fn instantiate(&self) -> Arc<dyn Middleware>;
 }
 
-/// A tower layer as waypost keeps it until chains are composed.
+/// A tower layer as waypost keeps it: the layer, and the service it made.
 pub(crate) struct TowerLayerFactory<L> {
     pub(crate) layer: L,
     pub(crate) name: &'static str,
+    pub(crate) made: std::sync::OnceLock<Arc<dyn Middleware>>,
 }
 
 impl<L> LayerFactory for TowerLayerFactory<L>
 where
     L: TowerLayer<NextService, Service: ChainService> + Send + Sync,
 {
-    fn instantiate(&self, next: Next) -> Arc<dyn Middleware> {
-        Arc::new(TowerMiddleware {
-            service: self.layer.layer(NextService::new(next)),
-            name: self.name,
-        })
+    fn instantiate(&self) -> Arc<dyn Middleware> {
+        self.made
+            .get_or_init(|| {
+                Arc::new(TowerMiddleware {
+                    service: self.layer.layer(NextService::new()),
+                    name: self.name,
+                })
+            })
+            .clone()
     }
 }
 
@@ -147,9 +160,9 @@ struct TowerMiddleware<S> {
 }
 
 impl<S: ChainService> Middleware for TowerMiddleware<S> {
-    /// `_next` is where the service was built to continue: it already holds it.
-    fn call(&self, req: Request, _next: Next) -> HandlerFuture {
-        let (mut request, context) = req.split_http();
+    fn call(&self, req: Request, next: Next) -> HandlerFuture {
+        let (mut request, mut context) = req.split_http();
+        context.next = Some(next);
         request.extensions_mut().insert(context);
         let mut service = self.service.clone();
         let name = self.name;
@@ -224,6 +237,7 @@ where
         Arc::new(TowerLayerFactory {
             layer: self,
             name: std::any::type_name::<L>(),
+            made: std::sync::OnceLock::new(),
         })
     }
 }
