@@ -761,3 +761,41 @@ async fn a_tower_layer_on_a_group_keeps_one_state_for_all_its_routes() {
         .await;
     assert_eq!(second.read_response(false).await.status, 200);
 }
+
+#[tokio::test]
+async fn each_built_app_makes_its_own_tower_services() {
+    let hold = Hold::new();
+    let group = Group::new("/g")
+        .layer(
+            tower::ServiceBuilder::new()
+                .load_shed()
+                .concurrency_limit(1)
+                .into_inner(),
+        )
+        .mount("/", routes![held, outside]);
+    let app = || App::new().state(hold.clone()).group(group.clone());
+    // A check of the table first, then two servers of apps sharing the group.
+    app().routes().expect("the app builds");
+    let first_addr = common::spawn(app()).await;
+    let second_addr = common::spawn(app()).await;
+    let mut first = Connection::open(first_addr).await;
+    first.send(b"GET /g/held HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    tokio::time::timeout(common::STEP, hold.entered.acquire())
+        .await
+        .expect("the first request reached its handler")
+        .expect("open")
+        .forget();
+    // The first server's one slot is taken; the second's is not.
+    let mut second = Connection::open(second_addr).await;
+    second
+        .send(b"GET /g/outside HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    assert_eq!(second.read_response(false).await.status, 200);
+    let mut again = Connection::open(first_addr).await;
+    again
+        .send(b"GET /g/outside HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    assert_eq!(again.read_response(false).await.status, 503);
+    hold.gate.add_permits(1);
+    assert_eq!(first.read_response(false).await.status, 200);
+}

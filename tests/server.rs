@@ -123,6 +123,59 @@ async fn a_head_begun_on_an_idle_connection_is_timed_from_its_first_byte() {
 }
 
 #[tokio::test]
+async fn an_idle_http2_connection_is_closed_at_the_keep_alive_timeout_not_the_header_timeout() {
+    let (addr, _stop, _server) = start(|server| {
+        server
+            .header_read_timeout(Duration::from_millis(150))
+            .keep_alive_timeout(Duration::from_millis(900))
+    })
+    .await;
+    let (mut sender, connection) = common::h2_connect(addr).await;
+    let get = || {
+        http::Request::get(format!("http://{addr}/"))
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap()
+    };
+    let response = sender.send_request(get()).await.expect("first request");
+    assert_eq!(response.status(), 200);
+    // The client's frames after a response (settings acks, window updates)
+    // begin no request head: past the header timeout the connection is still open.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let response = sender.send_request(get()).await.expect("second request");
+    assert_eq!(response.status(), 200);
+    let idle = Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(5), connection)
+        .await
+        .expect("the idle HTTP/2 connection was closed");
+    let closed_after = idle.elapsed();
+    let _ = ended;
+    assert!(
+        closed_after >= Duration::from_millis(700) && closed_after < Duration::from_millis(2500),
+        "closed after {closed_after:?}"
+    );
+}
+
+#[tokio::test]
+async fn timeouts_too_long_to_count_mean_never_and_break_nothing() {
+    let (addr, _stop, _server) = start(|server| {
+        server
+            .header_read_timeout(Duration::MAX)
+            .keep_alive_timeout(Duration::MAX)
+    })
+    .await;
+    let mut connection = Connection::open(addr).await;
+    connection.send(GET).await;
+    assert_eq!(connection.read_response(false).await.status, 200);
+    // Past the watchdog's first look at the idle connection (once a second at most).
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    connection.send(GET).await;
+    assert_eq!(connection.read_response(false).await.status, 200);
+    let mut another = Connection::open(addr).await;
+    another.send(GET).await;
+    assert_eq!(another.read_response(false).await.status, 200);
+}
+
+#[tokio::test]
 async fn a_request_in_flight_is_not_cut_by_connection_timeouts() {
     let (addr, _stop, _server) = start(|server| {
         server

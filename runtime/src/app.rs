@@ -12,7 +12,7 @@ use crate::health::{
     DEFAULT_READINESS_PATH, LIVENESS_ROUTE, READINESS_ROUTE,
 };
 use crate::middleware::{
-    tower_layer, Chain, ChainEnd, Layer, Middleware, Provided, TowerLayerBound,
+    tower_layer, Chain, ChainEnd, Chains, Layer, Middleware, Provided, TowerLayerBound,
 };
 use crate::route::Route;
 use crate::router::{RouteInfo, Router};
@@ -348,8 +348,10 @@ impl App {
             }
         }
         let app_layers: Vec<&Layer> = self.layers.iter().collect();
-        let mut chains = vec![Chain::compose(&app_layers, ChainEnd::Router)];
+        let mut chains = Chains::default();
+        chains.push(&app_layers, ChainEnd::Router);
         let router = Router::build(&mounts, &mut chains, self.redirect_trailing_slash)?;
+        let chains = chains.chains;
         let app_layers = &chains[APP_CHAIN as usize].layers;
         for endpoint in router.endpoints() {
             let route = endpoint.route;

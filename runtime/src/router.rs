@@ -6,7 +6,7 @@ use http::{header, HeaderValue, Method, StatusCode};
 
 use crate::app::BuildError;
 use crate::group::Mount;
-use crate::middleware::{Chain, ChainEnd, Layer, Next, NextFuture};
+use crate::middleware::{ChainEnd, Chains, Layer, Next, NextFuture};
 use crate::overlap::{self, Mounted};
 use crate::problem::Problem;
 use crate::request::{Request, Routed};
@@ -121,7 +121,7 @@ impl Router {
     /// Builds the router, appending each endpoint's composed chain to `chains`.
     pub(crate) fn build(
         mounts: &[Mount],
-        chains: &mut Vec<Chain>,
+        chains: &mut Chains,
         redirect_trailing_slash: bool,
     ) -> Result<Router, BuildError> {
         // Path shape → index into `pending`: the matchit path of that shape
@@ -193,7 +193,7 @@ impl Router {
             let allow = allow_header(endpoints.iter().map(|p| &p.method));
             let shared = shared_layers(endpoints.iter().map(|p| p.group_layers));
             let method_not_allowed = (!shared.is_empty())
-                .then(|| push_chain(chains, &shared, ChainEnd::MethodNotAllowed(allow.clone())));
+                .then(|| chains.push(&shared, ChainEnd::MethodNotAllowed(allow.clone())));
             let preflight = preflight_chains(chains, &endpoints, shared.len(), &allow);
             // A route's own middleware is made once per route, not per method:
             // a `RateLimit` on a GET + POST route is one limiter.
@@ -218,7 +218,7 @@ impl Router {
                     };
                     let layers: Vec<&Layer> = p.group_layers.iter().chain(&own).collect();
                     let chain = (!layers.is_empty())
-                        .then(|| push_chain(chains, &layers, ChainEnd::Handler(p.route.handler)));
+                        .then(|| chains.push(&layers, ChainEnd::Handler(p.route.handler)));
                     Ok((
                         p.method,
                         Endpoint {
@@ -436,18 +436,12 @@ impl ParamLayout {
     }
 }
 
-fn push_chain(chains: &mut Vec<Chain>, layers: &[&Layer], end: ChainEnd) -> u32 {
-    let index = chains.len() as u32;
-    chains.push(Chain::compose(layers, end));
-    index
-}
-
 /// For each method of a path whose groups add middleware beyond what the
 /// path's routes share, a chain of its groups' middleware ending in the 405:
 /// a CORS preflight for that method runs through its own group's `Cors`.
 /// One chain per group, however many methods it has on the path.
 fn preflight_chains(
-    chains: &mut Vec<Chain>,
+    chains: &mut Chains,
     endpoints: &[Pending<'_>],
     shared: usize,
     allow: &HeaderValue,
@@ -469,7 +463,7 @@ fn preflight_chains(
             None => {
                 let layers: Vec<&Layer> = pending.group_layers.iter().collect();
                 let end = ChainEnd::MethodNotAllowed(allow.clone());
-                let chain = push_chain(chains, &layers, end);
+                let chain = chains.push(&layers, end);
                 made.push((pending.group_layers, chain));
                 chain
             }

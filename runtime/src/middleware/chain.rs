@@ -25,13 +25,19 @@ pub(crate) enum Layer {
 pub struct ChainLayer(pub(crate) Layer);
 
 impl Layer {
-    /// The middleware, the same at every chain position it is used at (the
-    /// `Next` it gets with each request says where the chain goes on).
-    pub(crate) fn instantiate(&self) -> Arc<dyn Middleware> {
+    /// The middleware, the same at every chain position of one build it is
+    /// used at (the `Next` it gets with each request says where the chain
+    /// goes on). A tower layer makes its service once per build, in `made`:
+    /// each built app has its own, as each has its own `RateLimit` state.
+    pub(crate) fn instantiate(&self, made: &mut Made) -> Arc<dyn Middleware> {
         match self {
             // An invalid layer was refused by `App::build` before any chain was composed.
             Layer::Middleware(middleware) => middleware.clone(),
-            Layer::Tower(factory) => factory.instantiate(),
+            Layer::Tower(factory) => made
+                .0
+                .entry(Arc::as_ptr(factory).cast::<()>() as usize)
+                .or_insert_with(|| factory.instantiate())
+                .clone(),
             Layer::Invalid { .. } => unreachable!("an invalid middleware reached a chain"),
         }
     }
@@ -60,13 +66,27 @@ pub(crate) struct Chain {
     pub(crate) end: ChainEnd,
 }
 
-impl Chain {
-    /// Composes `layers` into a chain.
-    pub(crate) fn compose(layers: &[&Layer], end: ChainEnd) -> Chain {
-        Chain {
-            layers: layers.iter().map(|layer| layer.instantiate()).collect(),
-            end,
-        }
+/// The middleware made from tower layers during one build, by layer.
+#[derive(Default)]
+pub(crate) struct Made(std::collections::HashMap<usize, Arc<dyn Middleware>>);
+
+/// The chains of one build, numbered as they are composed.
+#[derive(Default)]
+pub(crate) struct Chains {
+    pub(crate) chains: Vec<Chain>,
+    made: Made,
+}
+
+impl Chains {
+    /// Composes `layers` and what runs after them into the next chain; its number.
+    pub(crate) fn push(&mut self, layers: &[&Layer], end: ChainEnd) -> u32 {
+        let index = self.chains.len() as u32;
+        let layers = layers
+            .iter()
+            .map(|layer| layer.instantiate(&mut self.made))
+            .collect();
+        self.chains.push(Chain { layers, end });
+        index
     }
 }
 

@@ -250,7 +250,9 @@ impl Middleware for Compression {
     /// Not used by `wrap`, which applies the layer once for its scope
     /// (see [`Middleware::into_layer`]); here for completeness, per request.
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
-        tower_layer(self.to_layer()).instantiate().call(req, next)
+        tower_layer(self.to_layer())
+            .instantiate(&mut Default::default())
+            .call(req, next)
     }
 
     fn name(&self) -> &'static str {

@@ -176,7 +176,9 @@ impl Middleware for Cors {
     /// (see [`Middleware::into_layer`]); here for completeness, per request.
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
         match self.to_layer() {
-            Ok(layer) => tower_layer(layer).instantiate().call(req, next),
+            Ok(layer) => tower_layer(layer)
+                .instantiate(&mut Default::default())
+                .call(req, next),
             Err(_) => next.run(req).into_boxed(),
         }
     }
@@ -258,8 +260,8 @@ where
     type Error = S::Error;
     type Future = GatedFuture<S::Future>;
 
-    /// Both are made ready though one is called: the inner service is a
-    /// chain position (`NextService`), always ready and holding nothing.
+    /// Both are made ready though one is called: the inner service is
+    /// `NextService`, always ready and holding nothing.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         std::task::ready!(self.cors.poll_ready(cx))?;
         self.next.poll_ready(cx)

@@ -57,7 +57,7 @@ pub use tower::{NextService, NextServiceFuture, TowerLayerBound};
 pub use crate::extract::{AuthRejection, BasicAuth, Bearer};
 
 pub use chain::ChainLayer;
-pub(crate) use chain::{Chain, ChainEnd, Layer};
+pub(crate) use chain::{Chain, ChainEnd, Chains, Layer};
 pub(crate) use tower::tower_layer;
 
 use crate::extract::StateNeeds;

@@ -1,11 +1,10 @@
 //! tower interop: any `tower::Layer` in a chain, and the rest of a chain as
 //! a `tower::Service` for it to wrap.
 //!
-//! A tower layer is applied once, the first time a chain uses it, around a
-//! [`NextService`] that runs the rest of whichever chain the request is in:
-//! one service for every chain a `layer(..)` call is part of, so that a
-//! layer keeping state in its service (a concurrency limit) keeps it for
-//! the whole scope. Per request the layer's service is cloned (tower's
+//! A tower layer is applied once per build, around a [`NextService`] that
+//! runs the rest of whichever chain the request is in: one service for
+//! every chain a `layer(..)` call is part of, so that a layer keeping state
+//! in its service (a concurrency limit) keeps it for the whole scope. Per request the layer's service is cloned (tower's
 //! `call` takes `&mut self`) and the request's context, where it goes on
 //! included, rides in its extensions across the layer.
 
@@ -124,17 +123,17 @@ where
     type ResponseBody = B;
 }
 
-/// Makes the middleware of a tower layer: once, for every chain it is part of.
+/// Makes the middleware of a tower layer; a build calls it once for every
+/// chain the layer is part of.
 #[doc(hidden)]
 pub trait LayerFactory: Send + Sync {
     fn instantiate(&self) -> Arc<dyn Middleware>;
 }
 
-/// A tower layer as waypost keeps it: the layer, and the service it made.
+/// A tower layer as waypost keeps it until chains are composed.
 pub(crate) struct TowerLayerFactory<L> {
     pub(crate) layer: L,
     pub(crate) name: &'static str,
-    pub(crate) made: std::sync::OnceLock<Arc<dyn Middleware>>,
 }
 
 impl<L> LayerFactory for TowerLayerFactory<L>
@@ -142,14 +141,10 @@ where
     L: TowerLayer<NextService, Service: ChainService> + Send + Sync,
 {
     fn instantiate(&self) -> Arc<dyn Middleware> {
-        self.made
-            .get_or_init(|| {
-                Arc::new(TowerMiddleware {
-                    service: self.layer.layer(NextService::new()),
-                    name: self.name,
-                })
-            })
-            .clone()
+        Arc::new(TowerMiddleware {
+            service: self.layer.layer(NextService::new()),
+            name: self.name,
+        })
     }
 }
 
@@ -237,7 +232,6 @@ where
         Arc::new(TowerLayerFactory {
             layer: self,
             name: std::any::type_name::<L>(),
-            made: std::sync::OnceLock::new(),
         })
     }
 }

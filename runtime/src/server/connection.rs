@@ -186,9 +186,9 @@ impl ConnState {
         }
         let head_since = self.head_since_ms.load(Ordering::Acquire);
         let deadline = if head_since != 0 && self.reading_head.load(Ordering::Relaxed) {
-            head_since + header_read_ms
+            head_since.saturating_add(header_read_ms)
         } else {
-            self.idle_since() + keep_alive_ms
+            self.idle_since().saturating_add(keep_alive_ms)
         };
         now >= deadline
     }
@@ -293,8 +293,8 @@ impl<IO> Watched<IO> {
         Watched {
             io,
             state,
-            header_read_timeout: header_read_timeout.as_millis() as u64,
-            keep_alive_timeout: keep_alive_timeout.as_millis() as u64,
+            header_read_timeout: u64::try_from(header_read_timeout.as_millis()).unwrap_or(u64::MAX),
+            keep_alive_timeout: u64::try_from(keep_alive_timeout.as_millis()).unwrap_or(u64::MAX),
             head: None,
             linger_timer: None,
             max_header_bytes,
@@ -357,11 +357,19 @@ impl<IO> Watched<IO> {
                     self.state.head_since_ms.store(now, Ordering::Release);
                     now
                 });
-                return Some((since + self.header_read_timeout, "reading a request head"));
+                return Some((
+                    since.saturating_add(self.header_read_timeout),
+                    "reading a request head",
+                ));
             }
             self.head = None;
         }
-        Some((self.state.idle_since() + self.keep_alive_timeout, "idle"))
+        Some((
+            self.state
+                .idle_since()
+                .saturating_add(self.keep_alive_timeout),
+            "idle",
+        ))
     }
 
     /// `Err(TimedOut)` once the watchdog found this connection past its
@@ -404,7 +412,14 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
                         this.read_any = true;
                         this.http2 = read.starts_with(b"PRI ");
                     }
-                    if this.state.in_flight() == 0 {
+                    // A head is timed on HTTP/1 only: on HTTP/2 bytes between
+                    // requests are also frames of the connection's own (a
+                    // window update, a ping), and an upgraded connection
+                    // carries no requests at all.
+                    if this.state.in_flight() == 0
+                        && !this.http2
+                        && !this.state.upgraded.load(Ordering::Relaxed)
+                    {
                         this.head_arrived();
                     }
                 }

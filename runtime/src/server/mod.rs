@@ -133,15 +133,17 @@ impl Server {
         }
     }
 
-    /// How long a client may take from the first byte of a request to the
-    /// end of its head; past it the connection is closed. Default 15 s.
+    /// How long a client may take from the first bytes of an HTTP/1 request
+    /// to the end of its head; past it the connection is closed, at most a
+    /// tenth of the shorter timeout later (see the README). Default 15 s.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.settings.header_read_timeout = timeout;
         self
     }
 
-    /// How long a connection may wait for its next request before it is
-    /// closed. Default 75 s (above the 60 s of common load balancers, so they close first).
+    /// How long a connection may wait for its next request (or a new one for
+    /// its first) before it is closed. Default 75 s (above the 60 s of common
+    /// load balancers, so they close first). `Duration::MAX` means never.
     pub fn keep_alive_timeout(mut self, timeout: Duration) -> Self {
         self.settings.keep_alive_timeout = timeout;
         self

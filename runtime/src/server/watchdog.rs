@@ -18,8 +18,8 @@ use super::connection::{now_ms, ConnState};
 /// The connections of one server, by id.
 pub(crate) type Open = Arc<Mutex<HashMap<u64, Arc<ConnState>>>>;
 
-/// Looks at the connections often enough that a deadline is kept within a
-/// tenth of the shorter timeout, and no more often than this.
+/// Looks at the connections every tenth of the shorter timeout (so a
+/// connection closes at most that late), but no more often than this...
 const FINEST: Duration = Duration::from_millis(5);
 /// ...and at least this often.
 const COARSEST: Duration = Duration::from_secs(1);
@@ -27,10 +27,11 @@ const COARSEST: Duration = Duration::from_secs(1);
 /// Starts the watchdog of the connections in `open`; it ends by itself once
 /// `open` is dropped (the server is gone).
 pub(crate) fn spawn(open: &Open, header_read_timeout: Duration, keep_alive_timeout: Duration) {
+    let millis = |timeout: Duration| u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
     let watchdog = Watchdog {
         open: Arc::downgrade(open),
-        header_read_ms: header_read_timeout.as_millis() as u64,
-        keep_alive_ms: keep_alive_timeout.as_millis() as u64,
+        header_read_ms: millis(header_read_timeout),
+        keep_alive_ms: millis(keep_alive_timeout),
         every: (header_read_timeout.min(keep_alive_timeout) / 10).clamp(FINEST, COARSEST),
     };
     let spawned = std::thread::Builder::new()
@@ -71,13 +72,20 @@ impl Watchdog {
             return false;
         };
         let now = now_ms();
-        let Ok(open) = open.lock() else {
-            return false;
+        // Wakes happen after the lock is let go: accepting and closing take it too.
+        let expired: Vec<Arc<ConnState>> = match open.lock() {
+            Ok(open) => open
+                .values()
+                .filter(|state| {
+                    state.past_deadline_at(now, self.header_read_ms, self.keep_alive_ms)
+                })
+                .cloned()
+                .collect(),
+            Err(_) => return false,
         };
-        for state in open.values() {
-            if state.past_deadline_at(now, self.header_read_ms, self.keep_alive_ms) {
-                state.expire();
-            }
+        // One that stays past its deadline (its task not reading yet) is woken again each look.
+        for state in expired {
+            state.expire();
         }
         true
     }

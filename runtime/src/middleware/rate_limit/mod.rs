@@ -38,9 +38,11 @@ use hops::{hops, Hop};
 /// its right end, where each proxy appends, one hop at a time: a trusted
 /// proxy is passed only when recorded by its address. A hop that is not an
 /// address (`unknown`, an obfuscated `_name`) keys by that name, its port
-/// dropped, so clients a proxy hides share one quota; a hop that cannot be
-/// read (a malformed `Forwarded` element, one without `for`) keys by the
-/// proxy that wrote it, and is logged once. Or key by what you compute with
+/// dropped: clients a proxy hides under one name share one quota, and a
+/// proxy that makes up a name per request defeats the limit (key by what
+/// you compute instead); a hop that cannot be read (a malformed `Forwarded`
+/// element, one without `for`) keys by the proxy that wrote it, and is
+/// logged once per `RateLimit` value. Or key by what you compute with
 /// [`key_by`](Self::key_by) (an API key, a user id). A request with no peer
 /// address (the app served by another tower stack that does not tell
 /// waypost, or the test client) counts against one shared quota.
@@ -193,7 +195,7 @@ impl RateLimit {
         address_key(farthest_trusted)
     }
 
-    /// Says once per limiter that a trusted proxy's header could not be read.
+    /// Says once per `RateLimit` value (clones included) that a trusted proxy's header could not be read.
     #[cold]
     fn warn_unreadable(&self, proxy: IpAddr) {
         if !self.warned.load(Ordering::Relaxed) && !self.warned.swap(true, Ordering::Relaxed) {
