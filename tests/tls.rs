@@ -221,6 +221,32 @@ async fn plaintext_and_stalled_handshakes_are_closed_and_others_still_served() {
     assert_eq!(protocol.as_deref(), Some(&b"http/1.1"[..]));
 }
 
+#[tokio::test]
+async fn an_idle_tls_connection_is_closed_at_the_keep_alive_timeout() {
+    let cert = Certificate::generate("idle");
+    let addr = start(|server| {
+        server
+            .tls(cert.config())
+            .keep_alive_timeout(Duration::from_millis(400))
+    })
+    .await;
+    let (stream, _) = handshake(&cert, addr, &[b"http/1.1"]).await;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    let connection = tokio::spawn(connection);
+    assert_eq!(http1_get(&mut sender, "/").await.status(), 200);
+    let idle = std::time::Instant::now();
+    let _ = tokio::time::timeout(Duration::from_secs(5), connection)
+        .await
+        .expect("the idle TLS connection was closed");
+    let closed_after = idle.elapsed();
+    assert!(
+        closed_after >= Duration::from_millis(300) && closed_after < Duration::from_millis(2000),
+        "closed after {closed_after:?}"
+    );
+}
+
 #[test]
 fn bad_pem_is_reported_with_its_file() {
     let cert = Certificate::generate("bad-pem");
