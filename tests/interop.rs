@@ -799,3 +799,31 @@ async fn each_built_app_makes_its_own_tower_services() {
     hold.gate.add_permits(1);
     assert_eq!(first.read_response(false).await.status, 200);
 }
+
+#[get("/cors-a", wrap = [Cors::new().allow_origin("https://a.example")])]
+async fn cors_a() -> &'static str {
+    "a"
+}
+
+#[get("/cors-b", wrap = [Cors::new().allow_origin("https://b.example")])]
+async fn cors_b() -> &'static str {
+    "b"
+}
+
+#[tokio::test]
+async fn routes_with_their_own_tower_made_layers_keep_their_own() {
+    let client = TestClient::new(App::new().mount("/", routes![cors_a, cors_b]));
+    for (path, origin, allowed) in [
+        ("/cors-a", "https://a.example", true),
+        ("/cors-a", "https://b.example", false),
+        ("/cors-b", "https://b.example", true),
+        ("/cors-b", "https://a.example", false),
+    ] {
+        let response = client.get(path).header("origin", origin).send().await;
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            allowed.then_some(origin),
+            "{path} from {origin}"
+        );
+    }
+}

@@ -63,6 +63,9 @@ async fn a_client_trickling_its_head_is_closed_at_the_header_timeout_while_other
         start(|server| server.header_read_timeout(Duration::from_millis(300))).await;
     let mut slow = Connection::open(addr).await;
     slow.send(b"GET / HTTP/1.1\r\nHost: te").await;
+    // One that starts like HTTP/2's preface, and is not it, is timed the same.
+    let mut lookalike = Connection::open(addr).await;
+    lookalike.send(b"PRI /x HTTP/1.1\r\nHost: te").await;
     let mut normal = Connection::open(addr).await;
     normal.send(GET).await;
     assert_eq!(normal.read_response(false).await.status, 200);
@@ -70,6 +73,10 @@ async fn a_client_trickling_its_head_is_closed_at_the_header_timeout_while_other
     assert!(
         slow.closed_within(Duration::from_secs(3)).await,
         "the slow client was never closed"
+    );
+    assert!(
+        lookalike.closed_within(Duration::from_secs(3)).await,
+        "the client whose head starts with `PRI ` was never closed"
     );
     assert!(started.elapsed() < Duration::from_secs(2));
 }

@@ -74,10 +74,10 @@ impl Group {
     /// Adds a `tower::Layer` (tower-http's, say) to the group's chain, in
     /// order with `wrap`: it wraps the rest of the chain for this group's routes.
     ///
-    /// The layer makes one service, shared by every route and method of the
-    /// group (and its 405s): a layer that keeps state in its service (tower's
-    /// `ConcurrencyLimitLayer`) limits the group as a whole. Each request
-    /// carries where its chain goes on past the layer.
+    /// The layer makes one service per built app, shared by every route and
+    /// method of the group (and its 405s): a layer that keeps state in its
+    /// service (tower's `ConcurrencyLimitLayer`) limits the group as a whole.
+    /// Each request carries where its chain goes on past the layer.
     ///
     /// ```
     /// use waypost::{get, routes, App, Group};

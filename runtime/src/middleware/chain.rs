@@ -28,16 +28,12 @@ impl Layer {
     /// The middleware, the same at every chain position of one build it is
     /// used at (the `Next` it gets with each request says where the chain
     /// goes on). A tower layer makes its service once per build, in `made`:
-    /// each built app has its own, as each has its own `RateLimit` state.
+    /// each built app has its own service state.
     pub(crate) fn instantiate(&self, made: &mut Made) -> Arc<dyn Middleware> {
         match self {
             // An invalid layer was refused by `App::build` before any chain was composed.
             Layer::Middleware(middleware) => middleware.clone(),
-            Layer::Tower(factory) => made
-                .0
-                .entry(Arc::as_ptr(factory).cast::<()>() as usize)
-                .or_insert_with(|| factory.instantiate())
-                .clone(),
+            Layer::Tower(factory) => made.of(factory),
             Layer::Invalid { .. } => unreachable!("an invalid middleware reached a chain"),
         }
     }
@@ -66,9 +62,22 @@ pub(crate) struct Chain {
     pub(crate) end: ChainEnd,
 }
 
-/// The middleware made from tower layers during one build, by layer.
+/// The middleware made from tower layers during one build, by layer. Each
+/// layer is held with what it made: a layer that lived only for part of the
+/// build (a route's own) must not leave its address to another.
 #[derive(Default)]
-pub(crate) struct Made(std::collections::HashMap<usize, Arc<dyn Middleware>>);
+pub(crate) struct Made(Vec<(Arc<dyn LayerFactory>, Arc<dyn Middleware>)>);
+
+impl Made {
+    fn of(&mut self, factory: &Arc<dyn LayerFactory>) -> Arc<dyn Middleware> {
+        if let Some((_, made)) = self.0.iter().find(|(seen, _)| Arc::ptr_eq(seen, factory)) {
+            return made.clone();
+        }
+        let made = factory.instantiate();
+        self.0.push((factory.clone(), made.clone()));
+        made
+    }
+}
 
 /// The chains of one build, numbered as they are composed.
 #[derive(Default)]

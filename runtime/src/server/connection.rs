@@ -257,10 +257,12 @@ pub(crate) struct Watched<IO> {
     replacement: Option<(Vec<u8>, usize)>,
     /// Set once the write side is shut: what lingering has discarded, and until when it may.
     lingering: Option<Lingering>,
-    /// The client opened with HTTP/2's preface: nothing written is an HTTP/1 answer.
+    /// The client opened with HTTP/2's whole preface: nothing written is an
+    /// HTTP/1 answer, and no request head is timed.
     http2: bool,
-    /// Whether anything has been read yet (the preface is looked for in the first read).
-    read_any: bool,
+    /// How much of HTTP/2's preface the client has sent so far, until it is
+    /// known whether it sent the preface (it may span reads).
+    preface: Option<usize>,
     /// The last write took only part of what it was given: the next continues it.
     partial_write: bool,
 }
@@ -301,7 +303,7 @@ impl<IO> Watched<IO> {
             replacement: None,
             lingering: None,
             http2: false,
-            read_any: false,
+            preface: Some(0),
             partial_write: false,
         }
     }
@@ -334,6 +336,30 @@ impl<IO> Watched<IO> {
         if self.head.is_none_or(|(_, count)| count != started) {
             self.head = Some((None, started));
             self.state.reading_head.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Follows the first bytes against HTTP/2's preface (hyper-util decides
+    /// on the same 24 bytes): once they are all there the connection is
+    /// HTTP/2, and a head timed meanwhile is forgotten; a byte that differs
+    /// makes it HTTP/1 (`PRI /x HTTP/1.1` included).
+    fn note_preface(&mut self, read: &[u8]) {
+        const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        let Some(matched) = self.preface else {
+            return;
+        };
+        let rest = &PREFACE[matched..];
+        let compared = read.len().min(rest.len());
+        if read[..compared] != rest[..compared] {
+            self.preface = None;
+        } else if compared == rest.len() {
+            self.preface = None;
+            self.http2 = true;
+            self.head = None;
+            self.state.reading_head.store(false, Ordering::Relaxed);
+            self.state.head_since_ms.store(0, Ordering::Relaxed);
+        } else {
+            self.preface = Some(matched + compared);
         }
     }
 
@@ -408,9 +434,8 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
             Poll::Ready(Ok(())) => {
                 let read = &buf.filled()[before..];
                 if !read.is_empty() {
-                    if !this.read_any {
-                        this.read_any = true;
-                        this.http2 = read.starts_with(b"PRI ");
+                    if this.preface.is_some() {
+                        this.note_preface(read);
                     }
                     // A head is timed on HTTP/1 only: on HTTP/2 bytes between
                     // requests are also frames of the connection's own (a
@@ -885,6 +910,19 @@ mod tests {
         })
         .await;
         assert_eq!(received, ANSWER);
+    }
+
+    #[tokio::test]
+    async fn http2_is_known_by_its_whole_preface_across_reads_and_nothing_less() {
+        let (mut split, _client, _state) = watched();
+        split.note_preface(b"PRI * HTTP/2.0\r\n");
+        assert!(!split.http2);
+        split.note_preface(b"\r\nSM\r\n\r\n\x00\x00\x12\x04");
+        assert!(split.http2);
+        let (mut lookalike, _client, _state) = watched();
+        lookalike.note_preface(b"PRI /x HTTP/1.1\r\nhost: x\r\n");
+        assert!(!lookalike.http2);
+        assert_eq!(lookalike.preface, None);
     }
 
     #[tokio::test]

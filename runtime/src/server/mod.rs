@@ -134,8 +134,8 @@ impl Server {
     }
 
     /// How long a client may take from the first bytes of an HTTP/1 request
-    /// to the end of its head; past it the connection is closed, at most a
-    /// tenth of the shorter timeout later (see the README). Default 15 s.
+    /// to the end of its head; past it the connection is closed, up to a
+    /// tenth of the shorter timeout later (5 ms at least; see the README). Default 15 s.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.settings.header_read_timeout = timeout;
         self
