@@ -29,13 +29,21 @@ async fn forever() -> &'static str {
     "never"
 }
 
+/// Larger than what the kernel's socket buffers hold between server and client.
+const BIG: usize = 64 << 20;
+
+#[get("/big")]
+async fn big() -> waypost::Bytes {
+    waypost::Bytes::from(vec![b'x'; BIG])
+}
+
 #[waypost::post("/upload")]
 async fn upload(body: waypost::Bytes) -> String {
     body.len().to_string()
 }
 
 fn app() -> App {
-    App::new().mount("/", routes![index, slow, forever, upload])
+    App::new().mount("/", routes![index, slow, forever, upload, big])
 }
 
 /// A server on 127.0.0.1:0, configured by `configure`, stopped by the returned sender.
@@ -180,6 +188,56 @@ async fn timeouts_too_long_to_count_mean_never_and_break_nothing() {
     let mut another = Connection::open(addr).await;
     another.send(GET).await;
     assert_eq!(another.read_response(false).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_cut_off_at_the_send_timeout_and_a_slow_one_is_not() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (addr, _stop, _server) =
+        start(|server| server.send_timeout(Duration::from_millis(300))).await;
+    let request = b"GET /big HTTP/1.1\r\nHost: test\r\n\r\n";
+    // Takes nothing for a second, then reads what there is: cut off, short of the body.
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stalled.write_all(request).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut received = 0;
+    let mut chunk = vec![0u8; 1 << 20];
+    let cut = tokio::time::timeout(STEP, async {
+        loop {
+            match stalled.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => received += n,
+            }
+        }
+    })
+    .await;
+    assert!(cut.is_ok(), "the stalled client was never cut off");
+    assert!(received < BIG, "the stalled client got the whole body");
+    // One that keeps taking bytes, more slowly than the server writes, gets it all.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(request).await.unwrap();
+    let mut received = 0;
+    let whole = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut chunk = vec![0u8; 4 << 20];
+        while received < BIG {
+            let mut taken = 0;
+            while taken < chunk.len() {
+                match slow.read(&mut chunk[taken..]).await {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => taken += n,
+                }
+            }
+            received += taken;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        true
+    })
+    .await;
+    assert_eq!(
+        whole,
+        Ok(true),
+        "the slow reader was cut off after {received} bytes"
+    );
 }
 
 #[tokio::test]

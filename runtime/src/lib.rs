@@ -66,6 +66,7 @@ pub use router::RouteInfo;
 pub use server::{
     ServeError, Server, DEFAULT_DRAIN_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_SEND_TIMEOUT,
 };
 #[cfg(feature = "tls")]
 pub use server::{TlsConfig, TlsError};

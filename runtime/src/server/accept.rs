@@ -30,11 +30,7 @@ pub(crate) async fn serve(
     let settings = Arc::new(settings);
     let permits = Arc::new(Semaphore::new(settings.max_connections));
     let open: Open = Arc::default();
-    watchdog::spawn(
-        &open,
-        settings.header_read_timeout,
-        settings.keep_alive_timeout,
-    );
+    watchdog::spawn(&open, settings.timeouts());
     let mut tasks = JoinSet::new();
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, max_connections = settings.max_connections, "listening");
@@ -268,8 +264,7 @@ impl Connection {
         let io = Watched::new(
             stream,
             state.clone(),
-            self.settings.header_read_timeout,
-            self.settings.keep_alive_timeout,
+            self.settings.timeouts(),
             self.settings.max_header_bytes,
         );
         let connection = self

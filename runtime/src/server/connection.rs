@@ -38,6 +38,9 @@ pub(crate) struct ConnState {
     head_since_ms: AtomicU64,
     /// The watchdog found the connection past its deadline and woke its task.
     past_deadline: AtomicBool,
+    /// Since when a write has waited for the client to take bytes, by
+    /// [`now_ms`]; 0 while writes go (or none waits).
+    write_blocked_since_ms: AtomicU64,
     /// The connection is being shut (perhaps lingering): no longer one to shed.
     closing: AtomicBool,
     /// Switched protocols (101, or a CONNECT tunnel): its bytes are no longer
@@ -106,6 +109,7 @@ impl ConnState {
             reading_head: AtomicBool::new(false),
             head_since_ms: AtomicU64::new(0),
             past_deadline: AtomicBool::new(false),
+            write_blocked_since_ms: AtomicU64::new(0),
             closing: AtomicBool::new(false),
             upgraded: AtomicBool::new(false),
             io_dropped: AtomicBool::new(false),
@@ -168,16 +172,17 @@ impl ConnState {
     }
 
     /// Whether, at `now` (by [`now_ms`]), the connection has waited longer
-    /// than it may: for the rest of a head it began, or idle for its next
-    /// request. No deadline applies while a request is in flight, after
-    /// an upgrade, or once closing. Read by the watchdog, on another thread:
+    /// than it may: for the client to take bytes written to it, for the rest
+    /// of a head it began, or idle for its next request. Only the first
+    /// applies while a request is in flight or once closing; none after an upgrade. Read by the watchdog, on another thread:
     /// a stale answer costs one needless wake, or one tick of delay.
-    pub(crate) fn past_deadline_at(
-        &self,
-        now: u64,
-        header_read_ms: u64,
-        keep_alive_ms: u64,
-    ) -> bool {
+    pub(crate) fn past_deadline_at(&self, now: u64, timeouts: &Timeouts) -> bool {
+        // A client that takes no bytes of what is written to it: whatever
+        // else goes on (a response in flight, a TLS close being sent).
+        let blocked = self.write_blocked_since_ms.load(Ordering::Acquire);
+        if blocked != 0 && now >= blocked.saturating_add(timeouts.send) {
+            return !self.upgraded.load(Ordering::Acquire);
+        }
         if self.in_flight() > 0
             || self.upgraded.load(Ordering::Acquire)
             || self.closing.load(Ordering::Acquire)
@@ -186,9 +191,9 @@ impl ConnState {
         }
         let head_since = self.head_since_ms.load(Ordering::Acquire);
         let deadline = if head_since != 0 && self.reading_head.load(Ordering::Relaxed) {
-            head_since.saturating_add(header_read_ms)
+            head_since.saturating_add(timeouts.header_read)
         } else {
-            self.idle_since().saturating_add(keep_alive_ms)
+            self.idle_since().saturating_add(timeouts.keep_alive)
         };
         now >= deadline
     }
@@ -232,6 +237,33 @@ pub(crate) fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
+/// A connection's timeouts in milliseconds, `u64::MAX` for never.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// From a head's first bytes to its end.
+    pub(crate) header_read: u64,
+    /// Idle between requests.
+    pub(crate) keep_alive: u64,
+    /// A write waiting for the client to take bytes, without any progress.
+    pub(crate) send: u64,
+}
+
+impl Timeouts {
+    pub(crate) fn new(header_read: Duration, keep_alive: Duration, send: Duration) -> Self {
+        let millis = |timeout: Duration| u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        Timeouts {
+            header_read: millis(header_read),
+            keep_alive: millis(keep_alive),
+            send: millis(send),
+        }
+    }
+
+    /// The shortest of them, for how often the watchdog looks.
+    pub(crate) fn shortest(&self) -> Duration {
+        Duration::from_millis(self.header_read.min(self.keep_alive).min(self.send))
+    }
+}
+
 /// A connection's socket, closed with `TimedOut` when the client is too slow
 /// to send a request head, or idle too long between requests. While a
 /// request is in flight no deadline applies here (a `Timeout` middleware
@@ -243,8 +275,9 @@ pub(crate) fn now_ms() -> u64 {
 pub(crate) struct Watched<IO> {
     io: IO,
     state: Arc<ConnState>,
-    header_read_timeout: u64,
-    keep_alive_timeout: u64,
+    timeouts: Timeouts,
+    /// A write found the client not taking bytes, and none has gone since.
+    write_blocked: bool,
     /// Bytes of a head arrived while `started` was at this count; the time
     /// is taken when the head turns out not to be complete at once (most
     /// arrive whole and never need it).
@@ -288,15 +321,14 @@ impl<IO> Watched<IO> {
     pub(crate) fn new(
         io: IO,
         state: Arc<ConnState>,
-        header_read_timeout: Duration,
-        keep_alive_timeout: Duration,
+        timeouts: Timeouts,
         max_header_bytes: usize,
     ) -> Self {
         Watched {
             io,
             state,
-            header_read_timeout: u64::try_from(header_read_timeout.as_millis()).unwrap_or(u64::MAX),
-            keep_alive_timeout: u64::try_from(keep_alive_timeout.as_millis()).unwrap_or(u64::MAX),
+            timeouts,
+            write_blocked: false,
             head: None,
             linger_timer: None,
             max_header_bytes,
@@ -384,7 +416,7 @@ impl<IO> Watched<IO> {
                     now
                 });
                 return Some((
-                    since.saturating_add(self.header_read_timeout),
+                    since.saturating_add(self.timeouts.header_read),
                     "reading a request head",
                 ));
             }
@@ -393,7 +425,7 @@ impl<IO> Watched<IO> {
         Some((
             self.state
                 .idle_since()
-                .saturating_add(self.keep_alive_timeout),
+                .saturating_add(self.timeouts.keep_alive),
             "idle",
         ))
     }
@@ -404,22 +436,73 @@ impl<IO> Watched<IO> {
     #[inline(never)]
     fn check_deadline(&mut self) -> io::Result<()> {
         let target = self.deadline();
-        if !self.state.past_deadline.load(Ordering::Acquire) {
-            return Ok(());
-        }
-        self.state.past_deadline.store(false, Ordering::Relaxed);
-        match target {
-            Some((deadline, doing)) if now_ms() >= deadline => {
-                tracing::debug!(doing, "connection timed out");
-                Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("timed out {doing}"),
-                ))
-            }
-            // A request came in since: the watchdog looks again.
-            _ => Ok(()),
+        match self.passed_deadline(target) {
+            Some(doing) => Err(timed_out(doing)),
+            None => Ok(()),
         }
     }
+
+    /// With the watchdog's mark on the connection, which deadline has
+    /// passed (the send timeout's first); without, or when none has (a
+    /// request came in since), `None`, and the mark is taken off.
+    fn passed_deadline(&mut self, target: Option<(u64, &'static str)>) -> Option<&'static str> {
+        if !self.state.past_deadline.load(Ordering::Acquire) {
+            return None;
+        }
+        let now = now_ms();
+        let blocked = self.state.write_blocked_since_ms.load(Ordering::Relaxed);
+        if self.write_blocked && blocked != 0 && now >= blocked.saturating_add(self.timeouts.send) {
+            return Some("waiting for the client to take what was written");
+        }
+        match target {
+            Some((deadline, doing)) if now >= deadline => Some(doing),
+            _ => {
+                self.state.past_deadline.store(false, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Follows a write: one that waits for the client starts the send clock,
+    /// one that goes stops it; a wait past the send timeout (the watchdog
+    /// says when) fails with `TimedOut`.
+    #[inline]
+    fn note_write<T>(&mut self, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match poll {
+            Poll::Pending => self.write_waits(),
+            ready => {
+                if self.write_blocked {
+                    self.write_blocked = false;
+                    self.state
+                        .write_blocked_since_ms
+                        .store(0, Ordering::Release);
+                }
+                ready
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_waits<T>(&mut self) -> Poll<io::Result<T>> {
+        if !self.write_blocked {
+            self.write_blocked = true;
+            self.state
+                .write_blocked_since_ms
+                .store(now_ms().max(1), Ordering::Release);
+        }
+        let target = self.deadline();
+        match self.passed_deadline(target) {
+            Some(doing) => Poll::Ready(Err(timed_out(doing))),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// The error that closes a connection past a deadline.
+fn timed_out(doing: &'static str) -> io::Error {
+    tracing::debug!(doing, "connection timed out");
+    io::Error::new(io::ErrorKind::TimedOut, format!("timed out {doing}"))
 }
 
 impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
@@ -518,7 +601,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         if let Poll::Ready(Ok(written)) = poll {
             this.partial_write = written < buf.len();
         }
-        poll
+        this.note_write(poll)
     }
 
     fn poll_write_vectored(
@@ -538,7 +621,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         if let Poll::Ready(Ok(written)) = poll {
             this.partial_write = written < bufs.iter().map(|buf| buf.len()).sum();
         }
-        poll
+        this.note_write(poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -548,7 +631,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         std::task::ready!(this.poll_replacement(cx))?;
-        Pin::new(&mut this.io).poll_flush(cx)
+        let poll = Pin::new(&mut this.io).poll_flush(cx);
+        this.note_write(poll)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -556,7 +640,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         std::task::ready!(this.poll_replacement(cx))?;
         if this.lingering.is_none() {
             this.state.closing.store(true, Ordering::Release);
-            std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
+            // A TLS stream sends its close here: a client that takes nothing
+            // holds it, as it would hold a response.
+            let poll = Pin::new(&mut this.io).poll_shutdown(cx);
+            std::task::ready!(this.note_write(poll))?;
             // Closed by the server's own choice (a drain, or room made for
             // new clients) while idle: no request is left unread to linger for.
             if this.state.shutting_down.load(Ordering::Acquire) && this.state.in_flight() == 0 {
@@ -858,8 +945,11 @@ mod tests {
         let watched = Watched::new(
             server,
             state.clone(),
-            Duration::from_secs(15),
-            Duration::from_secs(75),
+            Timeouts::new(
+                Duration::from_secs(15),
+                Duration::from_secs(75),
+                Duration::from_secs(60),
+            ),
             16 * 1024,
         );
         (watched, client, state)

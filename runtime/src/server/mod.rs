@@ -22,7 +22,7 @@ use crate::app::{App, BuildError};
 use settings::Settings;
 pub use settings::{
     DEFAULT_DRAIN_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_SEND_TIMEOUT,
 };
 use shutdown::Trigger;
 #[cfg(feature = "tls")]
@@ -146,6 +146,16 @@ impl Server {
     /// load balancers, so they close first). `Duration::MAX` means never.
     pub fn keep_alive_timeout(mut self, timeout: Duration) -> Self {
         self.settings.keep_alive_timeout = timeout;
+        self
+    }
+
+    /// How long a write may wait for the client to take any of it before
+    /// the connection is closed: a client that stops reading a response (or
+    /// never reads one) cannot hold its connection, and its place under
+    /// [`max_connections`](Self::max_connections), for ever. A slow client
+    /// that keeps taking bytes is never cut. Default 60 s (nginx's `send_timeout`).
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.send_timeout = timeout;
         self
     }
 

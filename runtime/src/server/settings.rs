@@ -7,6 +7,7 @@ use std::time::Duration;
 pub(crate) struct Settings {
     pub(crate) header_read_timeout: Duration,
     pub(crate) keep_alive_timeout: Duration,
+    pub(crate) send_timeout: Duration,
     pub(crate) max_connections: usize,
     pub(crate) max_header_bytes: usize,
     pub(crate) drain_timeout: Duration,
@@ -27,6 +28,10 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a kept-alive connection may wait for its next request: above the
 /// 60 s idle timeout of common load balancers, so that they close first (nginx: 75 s).
 pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(75);
+/// How long a write may wait for the client to take any of it (nginx's
+/// `send_timeout` is 60 s): a client that stops reading a response cannot
+/// hold its connection for ever.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most bytes a request head may take (Node: 16 KiB; nginx: 8 KiB a line).
 pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
 /// How long a graceful shutdown waits for requests in flight.
@@ -38,11 +43,23 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// connections to databases.
 const DESCRIPTORS_KEPT: usize = 64;
 
+impl Settings {
+    /// The timeouts each connection keeps, in milliseconds.
+    pub(crate) fn timeouts(&self) -> super::connection::Timeouts {
+        super::connection::Timeouts::new(
+            self.header_read_timeout,
+            self.keep_alive_timeout,
+            self.send_timeout,
+        )
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
             max_connections: default_max_connections(),
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,

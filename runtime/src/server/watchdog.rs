@@ -13,12 +13,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use super::connection::{now_ms, ConnState};
+use super::connection::{now_ms, ConnState, Timeouts};
 
 /// The connections of one server, by id.
 pub(crate) type Open = Arc<Mutex<HashMap<u64, Arc<ConnState>>>>;
 
-/// Looks at the connections every tenth of the shorter timeout (so a
+/// Looks at the connections every tenth of the shortest timeout (so a
 /// connection closes at most that late), but no more often than this...
 const FINEST: Duration = Duration::from_millis(5);
 /// ...and at least this often.
@@ -26,13 +26,11 @@ const COARSEST: Duration = Duration::from_secs(1);
 
 /// Starts the watchdog of the connections in `open`; it ends by itself once
 /// `open` is dropped (the server is gone).
-pub(crate) fn spawn(open: &Open, header_read_timeout: Duration, keep_alive_timeout: Duration) {
-    let millis = |timeout: Duration| u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+pub(crate) fn spawn(open: &Open, timeouts: Timeouts) {
     let watchdog = Watchdog {
         open: Arc::downgrade(open),
-        header_read_ms: millis(header_read_timeout),
-        keep_alive_ms: millis(keep_alive_timeout),
-        every: (header_read_timeout.min(keep_alive_timeout) / 10).clamp(FINEST, COARSEST),
+        timeouts,
+        every: (timeouts.shortest() / 10).clamp(FINEST, COARSEST),
     };
     let spawned = std::thread::Builder::new()
         .name("waypost-watchdog".into())
@@ -60,8 +58,7 @@ pub(crate) fn spawn(open: &Open, header_read_timeout: Duration, keep_alive_timeo
 #[derive(Clone)]
 struct Watchdog {
     open: Weak<Mutex<HashMap<u64, Arc<ConnState>>>>,
-    header_read_ms: u64,
-    keep_alive_ms: u64,
+    timeouts: Timeouts,
     every: Duration,
 }
 
@@ -76,9 +73,7 @@ impl Watchdog {
         let expired: Vec<Arc<ConnState>> = match open.lock() {
             Ok(open) => open
                 .values()
-                .filter(|state| {
-                    state.past_deadline_at(now, self.header_read_ms, self.keep_alive_ms)
-                })
+                .filter(|state| state.past_deadline_at(now, &self.timeouts))
                 .cloned()
                 .collect(),
             Err(_) => return false,
