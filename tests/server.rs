@@ -193,13 +193,19 @@ async fn timeouts_too_long_to_count_mean_never_and_break_nothing() {
 #[tokio::test]
 async fn a_client_that_stops_reading_is_cut_off_at_the_send_timeout_and_a_slow_one_is_not() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let (addr, _stop, _server) =
-        start(|server| server.send_timeout(Duration::from_millis(300))).await;
+    // The keep-alive timeout is shorter than the slow reader's download: a
+    // response still going out is no idle connection.
+    let (addr, _stop, _server) = start(|server| {
+        server
+            .send_timeout(Duration::from_secs(1))
+            .keep_alive_timeout(Duration::from_secs(1))
+    })
+    .await;
     let request = b"GET /big HTTP/1.1\r\nHost: test\r\n\r\n";
-    // Takes nothing for a second, then reads what there is: cut off, short of the body.
+    // Takes nothing for a while, then reads what there is: cut off, short of the body.
     let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
     stalled.write_all(request).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     let mut received = 0;
     let mut chunk = vec![0u8; 1 << 20];
     let cut = tokio::time::timeout(STEP, async {
@@ -213,7 +219,8 @@ async fn a_client_that_stops_reading_is_cut_off_at_the_send_timeout_and_a_slow_o
     .await;
     assert!(cut.is_ok(), "the stalled client was never cut off");
     assert!(received < BIG, "the stalled client got the whole body");
-    // One that keeps taking bytes, more slowly than the server writes, gets it all.
+    // One that keeps taking bytes, more slowly than the server writes, for
+    // longer than the keep-alive timeout, gets it all.
     let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
     slow.write_all(request).await.unwrap();
     let mut received = 0;

@@ -41,6 +41,10 @@ pub(crate) struct ConnState {
     /// Since when a write has waited for the client to take bytes, by
     /// [`now_ms`]; 0 while writes go (or none waits).
     write_blocked_since_ms: AtomicU64,
+    /// A write has waited, and what was written has not all been flushed
+    /// since: a response is still going out, whatever `in_flight` says (a
+    /// whole body leaves it as soon as hyper takes it).
+    sending: AtomicBool,
     /// The connection is being shut (perhaps lingering): no longer one to shed.
     closing: AtomicBool,
     /// Switched protocols (101, or a CONNECT tunnel): its bytes are no longer
@@ -110,6 +114,7 @@ impl ConnState {
             head_since_ms: AtomicU64::new(0),
             past_deadline: AtomicBool::new(false),
             write_blocked_since_ms: AtomicU64::new(0),
+            sending: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             upgraded: AtomicBool::new(false),
             io_dropped: AtomicBool::new(false),
@@ -184,6 +189,7 @@ impl ConnState {
             return !self.upgraded.load(Ordering::Acquire);
         }
         if self.in_flight() > 0
+            || self.sending.load(Ordering::Acquire)
             || self.upgraded.load(Ordering::Acquire)
             || self.closing.load(Ordering::Acquire)
         {
@@ -265,9 +271,10 @@ impl Timeouts {
 }
 
 /// A connection's socket, closed with `TimedOut` when the client is too slow
-/// to send a request head, or idle too long between requests. While a
-/// request is in flight no deadline applies here (a `Timeout` middleware
-/// bounds handlers).
+/// to send a request head, idle too long between requests, or takes nothing
+/// of what is written to it for too long. While a request is in flight, or
+/// its response is still going out, only the last applies (a `Timeout`
+/// middleware bounds handlers).
 ///
 /// It arms no timer: the server's [watchdog](super::watchdog) reads the
 /// deadlines from [`ConnState`] and wakes the task of a connection past
@@ -278,6 +285,9 @@ pub(crate) struct Watched<IO> {
     timeouts: Timeouts,
     /// A write found the client not taking bytes, and none has gone since.
     write_blocked: bool,
+    /// A write has waited and the output has not been flushed whole since
+    /// (mirrored in `ConnState::sending`).
+    sending: bool,
     /// Bytes of a head arrived while `started` was at this count; the time
     /// is taken when the head turns out not to be complete at once (most
     /// arrive whole and never need it).
@@ -329,6 +339,7 @@ impl<IO> Watched<IO> {
             state,
             timeouts,
             write_blocked: false,
+            sending: false,
             head: None,
             linger_timer: None,
             max_header_bytes,
@@ -405,7 +416,8 @@ impl<IO> Watched<IO> {
     /// why. A head found incomplete is timed from now on, and the time is
     /// left for the watchdog.
     fn deadline(&mut self) -> Option<(u64, &'static str)> {
-        if self.state.in_flight() > 0 || self.state.upgraded.load(Ordering::Relaxed) {
+        if self.sending || self.state.in_flight() > 0 || self.state.upgraded.load(Ordering::Relaxed)
+        {
             return None;
         }
         if let Some((since, count)) = &mut self.head {
@@ -491,11 +503,37 @@ impl<IO> Watched<IO> {
                 .write_blocked_since_ms
                 .store(now_ms().max(1), Ordering::Release);
         }
+        if !self.sending {
+            self.sending = true;
+            self.state.sending.store(true, Ordering::Release);
+        }
         let target = self.deadline();
         match self.passed_deadline(target) {
             Some(doing) => Poll::Ready(Err(timed_out(doing))),
             None => Poll::Pending,
         }
+    }
+
+    /// Follows a flush: once everything written has gone, after a write
+    /// waited, the response is out, and the connection is idle from now if
+    /// no request is in flight.
+    #[inline]
+    fn note_flush(&mut self, poll: Poll<io::Result<()>>) -> Poll<io::Result<()>> {
+        let poll = self.note_write(poll);
+        if self.sending && matches!(poll, Poll::Ready(Ok(()))) {
+            self.sent();
+        }
+        poll
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn sent(&mut self) {
+        self.sending = false;
+        if self.state.in_flight() == 0 {
+            self.state.idle_since_ms.store(now_ms(), Ordering::Release);
+        }
+        self.state.sending.store(false, Ordering::Release);
     }
 }
 
@@ -594,7 +632,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         let this = self.get_mut();
         if this.replacement.is_some() || (this.head.is_some() && is_error_status_line(buf)) {
             if let Some(poll) = this.poll_replacing(cx, buf, buf.len()) {
-                return poll;
+                return this.note_write(poll);
             }
         }
         let poll = Pin::new(&mut this.io).poll_write(cx, buf);
@@ -614,7 +652,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
         if this.replacement.is_some() || (this.head.is_some() && is_error_status_line(first)) {
             let len = bufs.iter().map(|buf| buf.len()).sum();
             if let Some(poll) = this.poll_replacing(cx, first, len) {
-                return poll;
+                return this.note_write(poll);
             }
         }
         let poll = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
@@ -630,14 +668,16 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        std::task::ready!(this.poll_replacement(cx))?;
+        let replaced = this.poll_replacement(cx);
+        std::task::ready!(this.note_write(replaced))?;
         let poll = Pin::new(&mut this.io).poll_flush(cx);
-        this.note_write(poll)
+        this.note_flush(poll)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        std::task::ready!(this.poll_replacement(cx))?;
+        let replaced = this.poll_replacement(cx);
+        std::task::ready!(this.note_write(replaced))?;
         if this.lingering.is_none() {
             this.state.closing.store(true, Ordering::Release);
             // A TLS stream sends its close here: a client that takes nothing

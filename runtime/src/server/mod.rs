@@ -135,7 +135,7 @@ impl Server {
 
     /// How long a client may take from the first bytes of an HTTP/1 request
     /// to the end of its head; past it the connection is closed, up to a
-    /// tenth of the shorter timeout later (5 ms at least; see the README). Default 15 s.
+    /// tenth of the shortest timeout later (5 ms at least; see the README). Default 15 s.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.settings.header_read_timeout = timeout;
         self
@@ -153,7 +153,11 @@ impl Server {
     /// the connection is closed: a client that stops reading a response (or
     /// never reads one) cannot hold its connection, and its place under
     /// [`max_connections`](Self::max_connections), for ever. A slow client
-    /// that keeps taking bytes is never cut. Default 60 s (nginx's `send_timeout`).
+    /// is cut only when no write gets through for this long (a write counts
+    /// when the socket takes it, which on Linux is once about half of what
+    /// waits has gone). `Duration::MAX` means never. Default 60 s (nginx's
+    /// `send_timeout`). HTTP/2 flow control is not covered: a client that
+    /// never opens its window holds a stream, not the socket.
     pub fn send_timeout(mut self, timeout: Duration) -> Self {
         self.settings.send_timeout = timeout;
         self
