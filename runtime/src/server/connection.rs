@@ -176,32 +176,41 @@ impl ConnState {
         self.idle_since_ms.load(Ordering::Acquire)
     }
 
-    /// Whether, at `now` (by [`now_ms`]), the connection has waited longer
-    /// than it may: for the client to take bytes written to it, for the rest
-    /// of a head it began, or idle for its next request. Only the first
-    /// applies while a request is in flight or once closing; none after an upgrade. Read by the watchdog, on another thread:
-    /// a stale answer costs one needless wake, or one tick of delay.
-    pub(crate) fn past_deadline_at(&self, now: u64, timeouts: &Timeouts) -> bool {
-        // A client that takes no bytes of what is written to it: whatever
-        // else goes on (a response in flight, a TLS close being sent).
+    /// Which deadline the connection has passed at `now` (by [`now_ms`]),
+    /// if one has: the client took nothing written to it for `send`, took
+    /// longer than `header_read` for the rest of a head it began, or stayed
+    /// idle longer than `keep_alive`. Only the first applies while a request
+    /// is in flight, its response is going out, or the connection is
+    /// closing; none after an upgrade. The one rule for the watchdog (on its
+    /// own thread: a stale answer costs one needless wake, or one tick of
+    /// delay) and for the connection's own check when woken.
+    pub(crate) fn passed_deadline(&self, now: u64, timeouts: &Timeouts) -> Option<&'static str> {
+        if self.upgraded.load(Ordering::Acquire) {
+            return None;
+        }
         let blocked = self.write_blocked_since_ms.load(Ordering::Acquire);
         if blocked != 0 && now >= blocked.saturating_add(timeouts.send) {
-            return !self.upgraded.load(Ordering::Acquire);
+            return Some("waiting for the client to take what was written");
         }
         if self.in_flight() > 0
             || self.sending.load(Ordering::Acquire)
-            || self.upgraded.load(Ordering::Acquire)
             || self.closing.load(Ordering::Acquire)
         {
-            return false;
+            return None;
         }
         let head_since = self.head_since_ms.load(Ordering::Acquire);
-        let deadline = if head_since != 0 && self.reading_head.load(Ordering::Relaxed) {
-            head_since.saturating_add(timeouts.header_read)
+        let (deadline, doing) = if head_since != 0 && self.reading_head.load(Ordering::Relaxed) {
+            (
+                head_since.saturating_add(timeouts.header_read),
+                "reading a request head",
+            )
         } else {
-            self.idle_since().saturating_add(timeouts.keep_alive)
+            (
+                self.idle_since().saturating_add(timeouts.keep_alive),
+                "idle",
+            )
         };
-        now >= deadline
+        (now >= deadline).then_some(doing)
     }
 
     /// Marks the connection past its deadline and wakes its task, which closes it.
@@ -412,34 +421,22 @@ impl<IO> Watched<IO> {
         matches!(self.head, Some((None, count)) if count == self.state.started.load(Ordering::Acquire))
     }
 
-    /// When this connection is closed if nothing changes (by [`now_ms`]), and
-    /// why. A head found incomplete is timed from now on, and the time is
-    /// left for the watchdog.
-    fn deadline(&mut self) -> Option<(u64, &'static str)> {
+    /// Times a head found incomplete from now on, for the deadline checks
+    /// (`ConnState::passed_deadline`); forgets one whose request has started.
+    fn time_head(&mut self) {
         if self.sending || self.state.in_flight() > 0 || self.state.upgraded.load(Ordering::Relaxed)
         {
-            return None;
+            return;
         }
         if let Some((since, count)) = &mut self.head {
-            if self.state.started.load(Ordering::Acquire) == *count {
-                let since = *since.get_or_insert_with(|| {
-                    let now = now_ms().max(1);
-                    self.state.head_since_ms.store(now, Ordering::Release);
-                    now
-                });
-                return Some((
-                    since.saturating_add(self.timeouts.header_read),
-                    "reading a request head",
-                ));
+            if self.state.started.load(Ordering::Acquire) != *count {
+                self.head = None;
+            } else if since.is_none() {
+                let now = now_ms().max(1);
+                *since = Some(now);
+                self.state.head_since_ms.store(now, Ordering::Release);
             }
-            self.head = None;
         }
-        Some((
-            self.state
-                .idle_since()
-                .saturating_add(self.timeouts.keep_alive),
-            "idle",
-        ))
     }
 
     /// `Err(TimedOut)` once the watchdog found this connection past its
@@ -447,32 +444,25 @@ impl<IO> Watched<IO> {
     #[cold]
     #[inline(never)]
     fn check_deadline(&mut self) -> io::Result<()> {
-        let target = self.deadline();
-        match self.passed_deadline(target) {
+        self.time_head();
+        match self.passed_deadline() {
             Some(doing) => Err(timed_out(doing)),
             None => Ok(()),
         }
     }
 
     /// With the watchdog's mark on the connection, which deadline has
-    /// passed (the send timeout's first); without, or when none has (a
-    /// request came in since), `None`, and the mark is taken off.
-    fn passed_deadline(&mut self, target: Option<(u64, &'static str)>) -> Option<&'static str> {
+    /// passed; without, or when none has (a request came in since, a write
+    /// went), `None`, and the mark is taken off.
+    fn passed_deadline(&self) -> Option<&'static str> {
         if !self.state.past_deadline.load(Ordering::Acquire) {
             return None;
         }
-        let now = now_ms();
-        let blocked = self.state.write_blocked_since_ms.load(Ordering::Relaxed);
-        if self.write_blocked && blocked != 0 && now >= blocked.saturating_add(self.timeouts.send) {
-            return Some("waiting for the client to take what was written");
+        let passed = self.state.passed_deadline(now_ms(), &self.timeouts);
+        if passed.is_none() {
+            self.state.past_deadline.store(false, Ordering::Relaxed);
         }
-        match target {
-            Some((deadline, doing)) if now >= deadline => Some(doing),
-            _ => {
-                self.state.past_deadline.store(false, Ordering::Relaxed);
-                None
-            }
-        }
+        passed
     }
 
     /// Follows a write: one that waits for the client starts the send clock,
@@ -507,8 +497,7 @@ impl<IO> Watched<IO> {
             self.sending = true;
             self.state.sending.store(true, Ordering::Release);
         }
-        let target = self.deadline();
-        match self.passed_deadline(target) {
+        match self.passed_deadline() {
             Some(doing) => Poll::Ready(Err(timed_out(doing))),
             None => Poll::Pending,
         }

@@ -73,7 +73,7 @@ impl Watchdog {
         let expired: Vec<Arc<ConnState>> = match open.lock() {
             Ok(open) => open
                 .values()
-                .filter(|state| state.past_deadline_at(now, &self.timeouts))
+                .filter(|state| state.passed_deadline(now, &self.timeouts).is_some())
                 .cloned()
                 .collect(),
             Err(_) => return false,
