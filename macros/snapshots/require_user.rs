@@ -4,29 +4,39 @@
 pub struct require_user;
 impl require_user {
     /// Checks the bearer token.
-    pub async fn require_user(
+    pub async fn require_user<__WaypostRest: ::waypost::__private::Rest>(
         bearer: Bearer,
         mut req: Request,
-        next: Next,
+        next: Next<__WaypostRest>,
     ) -> Result<Response, Problem> {
         req.extensions_mut().insert(User::from(bearer));
         Ok(next.run(req).await)
     }
     #[doc(hidden)]
-    const __WAYPOST_SHIM: (
-        fn(
-            ::waypost::__private::Request,
-            ::waypost::__private::Next,
-        ) -> ::waypost::__private::HandlerFuture,
+    #[inline(always)]
+    fn __waypost_shim<__WaypostRest: ::waypost::__private::Rest>(
+        call: ::core::option::Option<
+            (::waypost::__private::Request, ::waypost::__private::Next<__WaypostRest>),
+        >,
+    ) -> (
+        ::core::option::Option<
+            impl ::core::future::Future<
+                Output = ::waypost::__private::Response,
+            > + ::core::marker::Send + 'static,
+        >,
         fn(&mut ::waypost::__private::StateNeeds),
-    ) = (
-        |
-            request: ::waypost::__private::Request,
-            next: ::waypost::__private::Next,
-        | -> ::waypost::__private::HandlerFuture {
-            ::waypost::__private::HandlerFuture::new_in(
-                request,
-                move |request| async move {
+    ) {
+        let needs_of: fn(&mut ::waypost::__private::StateNeeds) = |
+            needs: &mut ::waypost::__private::StateNeeds|
+        {
+            ::waypost::__private::require_middleware_arg(
+                ::waypost::__private::Type::<Bearer>,
+                needs,
+            );
+        };
+        (
+            call
+                .map(|(request, next)| async move {
                     let mut request = request;
                     let arg_0 = match ::waypost::__private::middleware_arg(
                             ::waypost::__private::Type::<Bearer>,
@@ -41,16 +51,29 @@ impl require_user {
                     ::waypost::__private::into_response::<
                         Result<Response, Problem>,
                     >(output)
-                },
-            )
-        },
-        |needs: &mut ::waypost::__private::StateNeeds| {
-            ::waypost::__private::require_middleware_arg(
-                ::waypost::__private::Type::<Bearer>,
-                needs,
-            );
-        },
-    );
+                }),
+            needs_of,
+        )
+    }
+}
+impl ::waypost::__private::Compose for require_user {
+    #[inline]
+    fn call_with<__WaypostRest: ::waypost::__private::Rest>(
+        self,
+        request: ::waypost::__private::Request,
+        next: ::waypost::__private::Next<__WaypostRest>,
+    ) -> impl ::core::future::Future<
+        Output = ::waypost::__private::Response,
+    > + ::core::marker::Send + 'static {
+        match require_user::__waypost_shim::<
+            __WaypostRest,
+        >(::core::option::Option::Some((request, next)))
+            .0
+        {
+            ::core::option::Option::Some(future) => future,
+            ::core::option::Option::None => ::core::unreachable!(),
+        }
+    }
 }
 impl ::waypost::__private::Middleware for require_user {
     fn call(
@@ -58,7 +81,19 @@ impl ::waypost::__private::Middleware for require_user {
         request: ::waypost::__private::Request,
         next: ::waypost::__private::Next,
     ) -> ::waypost::__private::HandlerFuture {
-        (require_user::__WAYPOST_SHIM.0)(request, next)
+        ::waypost::__private::HandlerFuture::new_in(
+            request,
+            move |request| {
+                match require_user::__waypost_shim(
+                        ::core::option::Option::Some((request, next)),
+                    )
+                    .0
+                {
+                    ::core::option::Option::Some(future) => future,
+                    ::core::option::Option::None => ::core::unreachable!(),
+                }
+            },
+        )
     }
     fn name(&self) -> &'static str {
         "require_user"
@@ -67,6 +102,9 @@ impl ::waypost::__private::Middleware for require_user {
         provided.insert::<User>();
     }
     fn required(&self, needs: &mut ::waypost::__private::StateNeeds) {
-        (require_user::__WAYPOST_SHIM.1)(needs)
+        (require_user::__waypost_shim::<
+            ::waypost::__private::Chained,
+        >(::core::option::Option::None)
+            .1)(needs)
     }
 }

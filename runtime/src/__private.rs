@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 pub use std::marker::PhantomData as Type;
 
 pub use crate::extract::{FromParam, FromRequest, FromRequestParts, StateNeeds};
-pub use crate::middleware::{Middleware, Next, Provided};
+pub use crate::middleware::{Chained, Compose, Middleware, Next, Provided, Rest};
 pub use crate::overlap::{assert_no_conflict, candidate_count, candidates, conflicts, Candidate};
 pub use crate::request::{Request, RequestParts};
 pub use crate::response::{IntoResponse, Response};
@@ -268,18 +268,48 @@ pin_project_lite::pin_project! {
     }
 }
 
-/// Boxes, in the request's frame, the future `make` returns for the
-/// request, its output converted with `IntoResponse`; the return type's span
-/// points at a type that is not a response.
+/// The future of a middleware without extractors, its output converted
+/// with `IntoResponse`, unboxed (a tuple of middleware nests it in the
+/// future of the one before); the return type's span points at a type that
+/// is not a response.
+///
+/// The conversion is carried as a function rather than required of the
+/// future's type: a type that is not a response is then reported once, here,
+/// not again wherever the future's type is named.
 #[inline]
-pub fn respond<T, F>(request: Request, make: impl FnOnce(Request) -> F) -> HandlerFuture
+pub fn respond_inline<T, F>(
+    future: F,
+) -> RespondWith<F, impl FnOnce(T) -> Response + Copy + Send + 'static>
 where
     T: IntoResponse,
     F: Future<Output = T> + Send + 'static,
 {
-    HandlerFuture::new_in(request, |request| Respond {
-        future: make(request),
-    })
+    RespondWith {
+        future,
+        convert: |output: T| output.into_response(),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A middleware's future, its output converted into a response by `convert`.
+    pub struct RespondWith<F, C> {
+        #[pin]
+        future: F,
+        convert: C,
+    }
+}
+
+impl<F: Future, C: FnOnce(F::Output) -> Response + Copy> Future for RespondWith<F, C> {
+    type Output = Response;
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Response> {
+        let this = self.project();
+        this.future.poll(cx).map(*this.convert)
+    }
 }
 
 pin_project_lite::pin_project! {

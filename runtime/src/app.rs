@@ -360,7 +360,14 @@ impl App {
                 .map(|index| &chains[index as usize].layers[..])
                 .unwrap_or_default();
             let mut provided = Provided::default();
+            let mut parts = Vec::new();
             for middleware in app_layers.iter().chain(chain) {
+                // A tuple of middleware is checked one by one: one may need what an earlier one provides.
+                if !middleware.composed_of(&mut parts) {
+                    parts.push(&**middleware);
+                }
+            }
+            for middleware in parts {
                 let mut needs = StateNeeds::default();
                 middleware.required(&mut needs);
                 check_needs(

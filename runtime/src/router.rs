@@ -6,7 +6,7 @@ use http::{header, HeaderValue, Method, StatusCode};
 
 use crate::app::BuildError;
 use crate::group::Mount;
-use crate::middleware::{ChainEnd, Chains, Layer, Next, NextFuture};
+use crate::middleware::{ChainEnd, ChainFuture, Chains, Layer, Next};
 use crate::overlap::{self, Mounted};
 use crate::problem::Problem;
 use crate::request::{Request, Routed};
@@ -285,29 +285,29 @@ impl Router {
 
     /// Routes a request and starts what answers it: the route's chain or
     /// handler, a group's chain for a 405, or a ready 404/405.
-    pub(crate) fn dispatch(&self, mut request: Request) -> NextFuture {
+    pub(crate) fn dispatch(&self, mut request: Request) -> ChainFuture {
         let path = request.uri().path();
         let (endpoint, routed) = match self.lookup(request.method(), path) {
             Some((node, Ok(endpoint))) => (endpoint, Routed::new(endpoint.route, node, path)),
             Some((_, Err(node))) => {
                 return match node.method_not_allowed_chain(&request) {
-                    Some(chain) => Next::start(chain).run(request),
-                    None => NextFuture::ready(method_not_allowed(
+                    Some(chain) => Next::start(chain).run_chain(request),
+                    None => ChainFuture::ready(method_not_allowed(
                         request.method(),
                         request.uri().path(),
                         &node.allow,
                     )),
                 };
             }
-            None => return NextFuture::ready(self.not_found(&request)),
+            None => return ChainFuture::ready(self.not_found(&request)),
         };
         // A GET route answering HEAD runs as for GET; the body is dropped
         // where the response leaves the app (`service.rs`), after every
         // middleware, so that HEAD's headers are GET's.
         request.set_routed(routed);
         match endpoint.chain {
-            Some(chain) => Next::start(chain).run(request),
-            None => NextFuture::boxed((endpoint.route.handler)(request)),
+            Some(chain) => Next::start(chain).run_chain(request),
+            None => ChainFuture::boxed((endpoint.route.handler)(request)),
         }
     }
 

@@ -12,7 +12,7 @@ use tracing::Span;
 
 use crate::app::{AppHandle, APP_CHAIN};
 use crate::error::ErrorReport;
-use crate::middleware::{poll_caught, start_caught, Next, NextFuture, PanicContext};
+use crate::middleware::{poll_caught, start_caught, ChainFuture, Next, PanicContext};
 use crate::problem::Problem;
 use crate::request::{Peer, Request};
 use crate::response::{IntoResponse, Response};
@@ -152,13 +152,13 @@ impl AppService {
 }
 
 /// The app chain, or straight to the router when the app scope has no middleware.
-fn start(request: Request) -> NextFuture {
+fn start(request: Request) -> ChainFuture {
     let app = request.app();
     if app.routes_directly() {
         let app = app.clone();
         app.router.dispatch(request)
     } else {
-        Next::start(APP_CHAIN).run(request)
+        Next::start(APP_CHAIN).run_chain(request)
     }
 }
 
@@ -174,7 +174,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for AppServic
 
 /// The response to one request.
 pub struct ResponseFuture {
-    future: NextFuture,
+    future: ChainFuture,
     /// Set when panics are caught (see [`App::recover`](crate::App::recover)).
     catch: Option<PanicContext>,
     /// The request's span, when a subscriber wants it.
@@ -188,7 +188,7 @@ impl ResponseFuture {
     #[cold]
     fn ready(response: Response) -> Self {
         ResponseFuture {
-            future: NextFuture::ready(response),
+            future: ChainFuture::ready(response),
             catch: None,
             span: None,
             head: false,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use waypost::middleware::{RequestId, Timeout};
+use waypost::middleware::{Rest, RequestId, Timeout};
 use waypost::{
     get, middleware, routes, App, Extension, Group, HeaderMap, Next, Request, Response, State,
 };
@@ -53,7 +53,43 @@ async fn me(Extension(user): Extension<User>) -> String {
     user.0
 }
 
+/// Takes the rest of the chain as its own generic: composes too.
+#[middleware]
+async fn generic(req: Request, next: Next<impl Rest>) -> Response {
+    next.run(req).await
+}
+
+/// Never runs the rest: nothing in the body is the `Next`.
+#[middleware]
+async fn closed(_req: Request, _: Next) -> &'static str {
+    "closed"
+}
+
+/// Passes `next` on: wrapped on its own only.
+#[middleware]
+async fn passes_next_on(req: Request, next: Next) -> Response {
+    handle(req, next).await
+}
+
+async fn handle(req: Request, next: Next) -> Response {
+    next.run(req).await
+}
+
+#[get("/composed", wrap = [(r#async, generic), Timeout::new(Duration::from_secs(1))])]
+async fn composed() -> &'static str {
+    "composed"
+}
+
 fn main() {
+    // Tuples at every scope, nested, beside middleware wrapped one by one.
+    let tuples = App::new()
+        .state(Db)
+        .wrap((r#async, (generic, auth::authenticate)))
+        .wrap(passes_next_on)
+        .group(Group::new("/closed").wrap((closed,)).mount("/", routes![me]))
+        .mount("/", routes![composed]);
+    tuples.build().expect("tuples hold together");
+
     let app = App::new()
         .state(Db)
         .wrap(RequestId::new())

@@ -63,6 +63,9 @@ fn with_middleware(app: App) -> App {
             .wrap(noop3)
             .wrap(noop4)
             .wrap(noop5),
+        "noop5-tuple" => app
+            .recover(false)
+            .wrap((noop1, noop2, noop3, noop4, noop5)),
         "stack" | "stack-sink" => {
             if variant == "stack-sink" {
                 tracing_subscriber::fmt()

@@ -1,8 +1,14 @@
 //! Expansion: a unit struct of the function's name (the value `.wrap(..)`
 //! and `wrap = [..]` take), the function as written as its associated
 //! function, and the `Middleware` impl that extracts the arguments and calls it.
+//!
+//! A middleware that uses `next` only to call `next.run(..)` is made generic
+//! over what comes next (`Next<R>`) and implements `Compose` too, so that
+//! tuples of middleware compose at compile time. One that passes `next` on
+//! (to a function that takes a `Next`, say) stays as written: making it
+//! generic would break the code it passes `next` to.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -86,30 +92,116 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
         .iter()
         .filter(|a| !is(a, "cfg") && !is(a, "cfg_attr"))
         .collect();
-    let sig = &function.sig;
+    let rest = Ident::new("__WaypostRest", Span::call_site());
+    let composable = middleware
+        .args
+        .last()
+        .is_some_and(|next| only_runs(next.binding.as_ref(), &function.block));
+    let sig = if composable {
+        generic_over_rest(&function.sig, &rest)
+    } else {
+        function.sig.clone()
+    };
     let block = &function.block;
 
-    let shim = local("__WAYPOST_SHIM");
-    // Without extractors the function's own future is boxed as it is, inside
-    // `Respond`: an `async` block around it would hold the request twice.
-    let shim_body = if extractors.is_empty() {
+    // Without extractors the function's own future is the middleware's, its
+    // output converted: an `async` block around it would hold the request twice.
+    let body = if extractors.is_empty() {
         let respond = match &function.sig.output {
             syn::ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
-                quote_spanned!(ty.span()=> ::waypost::__private::respond::<#ty, _>)
+                quote_spanned!(ty.span()=> ::waypost::__private::respond_inline::<#ty, _>)
             }
-            _ => quote!(::waypost::__private::respond),
+            _ => quote!(::waypost::__private::respond_inline),
         };
-        quote!(#respond(#request, move |#request| #ident::#ident(#request, #next)))
+        quote!(#respond(#ident::#ident(#request, #next)))
     } else {
         quote! {
-            ::waypost::__private::HandlerFuture::new_in(#request, move |#request| async move {
+            async move {
                 #request_binding
                 #(#extract)*
                 let #output = #ident::#ident(#(#vars,)* #request, #next).await;
                 #into_response
-            })
+            }
         }
     };
+    // Spanned at the return type: a type that is not a response is
+    // reported there, as one error, wherever the future's type is proven.
+    let output_span = match &function.sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => function.sig.span(),
+    };
+    let future_type = quote_spanned! {output_span=>
+        impl ::core::future::Future<Output = ::waypost::__private::Response> + ::core::marker::Send + 'static
+    };
+    // Plain spans at the return type (not `mixed_site`): an error there
+    // then reads as the return type's, and is merged with the one reported at it.
+    let at_output = |name: &str| Ident::new(name, output_span);
+    let (shim, call, needs_of, future) = (
+        local("__waypost_shim"),
+        at_output("call"),
+        local("needs_of"),
+        at_output("future"),
+    );
+    // The shim is generic over what comes next when the middleware composes;
+    // `required` takes any instance of it (the chain composed at build time).
+    let (generics, next_type, instance) = if composable {
+        (
+            quote!(<#rest: ::waypost::__private::Rest>),
+            quote!(::waypost::__private::Next<#rest>),
+            quote!(::<::waypost::__private::Chained>),
+        )
+    } else {
+        (quote!(), quote!(::waypost::__private::Next), quote!())
+    };
+    let boxed = quote_spanned! {output_span=>
+        ::waypost::__private::HandlerFuture::new_in(#request, move |#request| {
+            match #ident::#shim(::core::option::Option::Some((#request, #next))).0 {
+                ::core::option::Option::Some(#future) => #future,
+                ::core::option::Option::None => ::core::unreachable!(),
+            }
+        })
+    };
+    let run = quote_spanned! {output_span=>
+        (#call.map(|(#request, #next)| #body), #needs_of)
+    };
+    let shim_fn = quote_spanned! {output_span=>
+        #[doc(hidden)]
+        #[inline(always)]
+        fn #shim #generics(
+            #call: ::core::option::Option<(::waypost::__private::Request, #next_type)>,
+        ) -> (
+            ::core::option::Option<#future_type>,
+            fn(&mut ::waypost::__private::StateNeeds),
+        ) {
+            let #needs_of: fn(&mut ::waypost::__private::StateNeeds) = |#needs_param| {
+                #(#required)*
+            };
+            #run
+        }
+    };
+    let inline_call = quote_spanned! {output_span=>
+        match #ident::#shim::<#rest>(::core::option::Option::Some((#request, #next))).0 {
+            ::core::option::Option::Some(#future) => #future,
+            ::core::option::Option::None => ::core::unreachable!(),
+        }
+    };
+    let compose = composable.then(|| {
+        quote! {
+            // What comes next known at compile time (in a tuple of
+            // middleware) or at build time (`Next`): one body for both.
+            #(#cfgs)*
+            impl ::waypost::__private::Compose for #ident {
+                #[inline]
+                fn call_with<#rest: ::waypost::__private::Rest>(
+                    self,
+                    #request: ::waypost::__private::Request,
+                    #next: ::waypost::__private::Next<#rest>,
+                ) -> #future_type {
+                    #inline_call
+                }
+            }
+        }
+    });
 
     quote! {
         #(#cfgs)*
@@ -124,29 +216,22 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
             #vis #sig #block
 
             // One body for everything that names the argument types, so that
-            // rustc reports a type that is not an extractor once.
-            #[doc(hidden)]
-            const #shim: (
-                fn(::waypost::__private::Request, ::waypost::__private::Next) -> ::waypost::__private::HandlerFuture,
-                fn(&mut ::waypost::__private::StateNeeds),
-            ) = (
-                |#request: ::waypost::__private::Request, #next: ::waypost::__private::Next| -> ::waypost::__private::HandlerFuture {
-                    #shim_body
-                },
-                |#needs_param| {
-                    #(#required)*
-                },
-            );
+            // rustc reports a type that is not an extractor once: the call
+            // that extracts them (given a request), and what they need from
+            // the app.
+            #shim_fn
         }
+
+        #compose
 
         #(#cfgs)*
         impl ::waypost::__private::Middleware for #ident {
             fn call(
                 &self,
-                request: ::waypost::__private::Request,
-                next: ::waypost::__private::Next,
+                #request: ::waypost::__private::Request,
+                #next: ::waypost::__private::Next,
             ) -> ::waypost::__private::HandlerFuture {
-                (#ident::#shim.0)(request, next)
+                #boxed
             }
 
             fn name(&self) -> &'static str {
@@ -158,8 +243,57 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
             }
 
             fn required(&self, needs: &mut ::waypost::__private::StateNeeds) {
-                (#ident::#shim.1)(needs)
+                (#ident::#shim #instance(::core::option::Option::None).1)(needs)
             }
         }
+    }
+}
+
+/// The function's signature with `next: Next` generic over what comes next
+/// (`next: Next<R>` for a new type parameter `R: Rest`), so that one body
+/// serves the chain composed at build time and tuples composed at compile time.
+fn generic_over_rest(sig: &syn::Signature, rest: &Ident) -> syn::Signature {
+    let mut sig = sig.clone();
+    let Some(syn::FnArg::Typed(next)) = sig.inputs.last_mut() else {
+        return sig;
+    };
+    let syn::Type::Path(path) = &mut *next.ty else {
+        return sig;
+    };
+    // `Next<impl Rest>` (or any `Next<..>` the user wrote) is generic already.
+    match path.path.segments.last_mut() {
+        Some(last) if last.arguments.is_empty() => {
+            last.arguments = syn::PathArguments::AngleBracketed(syn::parse_quote!(<#rest>));
+        }
+        _ => return sig,
+    }
+    sig.generics
+        .params
+        .push(syn::parse_quote!(#rest: ::waypost::__private::Rest));
+    sig
+}
+
+/// Whether the body uses the argument `next` (bound to `name`) only as
+/// `next.run(..)`: then it cannot tell `Next` from `Next<R>`. Conservative:
+/// any other mention of the name (passed on, shadowed, in a macro) says no.
+fn only_runs(name: Option<&Ident>, block: &syn::Block) -> bool {
+    fn scan(tokens: TokenStream, name: &Ident) -> bool {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        tokens.iter().enumerate().all(|(at, token)| match token {
+            TokenTree::Ident(ident) if ident == name => {
+                let dot =
+                    matches!(tokens.get(at + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.');
+                let run =
+                    matches!(tokens.get(at + 2), Some(TokenTree::Ident(method)) if method == "run");
+                dot && run
+            }
+            TokenTree::Group(group) => scan(group.stream(), name),
+            _ => true,
+        })
+    }
+    match name {
+        Some(name) => scan(quote!(#block), name),
+        // `_` or a pattern: nothing in the body is the `Next`.
+        None => true,
     }
 }

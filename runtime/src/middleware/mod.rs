@@ -29,6 +29,7 @@
 mod access_log;
 mod body_limit;
 mod chain;
+mod compose;
 #[cfg(feature = "compression")]
 mod compression;
 mod cors;
@@ -42,10 +43,12 @@ mod tower;
 
 pub use access_log::AccessLog;
 pub use body_limit::BodyLimit;
+pub use compose::{Compose, Then};
 #[cfg(feature = "compression")]
 pub use compression::Compression;
 pub use cors::Cors;
-pub use next::{Next, NextFuture};
+pub(crate) use next::ChainFuture;
+pub use next::{Chained, Next, NextFuture, Rest};
 #[cfg(feature = "rate-limit")]
 pub use rate_limit::{ManualClock, ProxyHeader, RateLimit};
 pub use recover::Recover;
@@ -72,7 +75,8 @@ use crate::route::HandlerFuture;
     message = "`{Self}` is not a middleware",
     label = "not a middleware",
     note = "declare one with `#[waypost::middleware] async fn name(req: Request, next: Next) -> Response`, or use a built-in from `waypost::middleware` (`RequestId`, `AccessLog`, `Timeout`, …)",
-    note = "a `tower::Layer` goes to `.layer(..)`, not `.wrap(..)`"
+    note = "a `tower::Layer` goes to `.layer(..)`, not `.wrap(..)`",
+    note = "in a tuple `(a, b)`, each must be a `#[middleware]` fn that uses `next` only to call `next.run(req)`; wrap anything else on its own: `.wrap((a, b)).wrap(other)`"
 )]
 pub trait Middleware: Send + Sync + 'static {
     /// Runs the middleware for one request.
@@ -88,6 +92,13 @@ pub trait Middleware: Send + Sync + 'static {
 
     /// Records the state and extension types this middleware's extractors need.
     fn required(&self, _needs: &mut StateNeeds) {}
+
+    /// The middleware this value is composed of, in order, when it is
+    /// several (a tuple); `false` when it is one.
+    #[doc(hidden)]
+    fn composed_of<'a>(&'a self, _parts: &mut Vec<&'a dyn Middleware>) -> bool {
+        false
+    }
 
     /// How a scope keeps this middleware. Built-ins made of tower layers
     /// override it to be applied as a tower layer.

@@ -1,5 +1,6 @@
-//! `Next`: the rest of a middleware chain, and the future it returns.
+//! `Next`: the rest of a middleware chain, and the futures that run it.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -13,52 +14,114 @@ use crate::route::HandlerFuture;
 /// The rest of the chain after the running middleware: the next middleware,
 /// or, at the end, the router or the handler.
 ///
-/// It is two indices, composed when the app was built: running it costs a
-/// lookup, not an allocation.
+/// A middleware gets it as `next: Next` and calls [`Next::run`], as often as
+/// it likes (it is `Copy`). Usually it is two indices into the chains
+/// composed when the app was built (`R` is [`Chained`]): running it costs a
+/// lookup, not an allocation. Inside a tuple of middleware wrapped together
+/// (`.wrap((a, b, c))`) it is the rest of the tuple itself, known when the
+/// program is compiled, so the compiler joins those middleware into one
+/// future (see [`Compose`](super::Compose)).
+///
+/// A function that takes a `Next` from a `#[middleware]` to pass it on takes
+/// `Next<impl Rest>`:
+///
+/// ```
+/// use waypost::{middleware, middleware::Rest, Next, Request, Response};
+///
+/// async fn logged(req: Request, next: Next<impl Rest>) -> Response {
+///     let response = next.run(req).await;
+///     tracing::info!(status = %response.status(), "answered");
+///     response
+/// }
+///
+/// #[middleware]
+/// async fn log(req: Request, next: Next) -> Response {
+///     logged(req, next).await
+/// }
+/// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Next {
+pub struct Next<R = Chained> {
+    rest: R,
+}
+
+/// The rest of a chain composed when the app was built: a chain and a position in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Chained {
     chain: u32,
     position: u32,
+}
+
+/// What can come after a middleware: the chain composed at build time
+/// ([`Chained`]), or the rest of a tuple of middleware composed at compile
+/// time ([`Then`](super::Then)).
+pub trait Rest: Copy + Send + Sync + std::fmt::Debug + 'static {
+    /// Runs the rest of the chain and returns its response.
+    fn run(self, req: Request) -> impl Future<Output = Response> + Send + 'static;
+}
+
+impl<R: Rest> Next<R> {
+    /// The rest of a chain `rest`.
+    pub(crate) fn new(rest: R) -> Self {
+        Next { rest }
+    }
+
+    /// What comes next.
+    pub(crate) fn rest(self) -> R {
+        self.rest
+    }
+
+    /// Runs the rest of the chain and returns its response.
+    #[inline]
+    pub fn run(self, req: Request) -> NextFuture<impl Future<Output = Response> + Send + 'static> {
+        NextFuture {
+            future: self.rest.run(req),
+        }
+    }
 }
 
 impl Next {
     /// The start of chain `chain`.
     pub(crate) fn start(chain: u32) -> Next {
-        Next { chain, position: 0 }
+        Next {
+            rest: Chained { chain, position: 0 },
+        }
     }
 
-    /// Runs the rest of the chain and returns its response.
-    pub fn run(self, mut req: Request) -> NextFuture {
+    /// Runs the rest of the chain, as a future of a type the runtime can name.
+    pub(crate) fn run_chain(self, mut req: Request) -> ChainFuture {
+        let Chained { chain, position } = self.rest;
         // The futures of the chain's middleware and of the handler are placed in the request's frame.
         req.frame_mut().start();
         // The app handle is per connection: cloning it touches no counter that other connections share.
         let app = req.app().clone();
-        let chain = app.chain(self.chain);
-        match chain.layers.get(self.position as usize) {
-            Some(layer) => NextFuture {
+        let composed = app.chain(chain);
+        match composed.layers.get(position as usize) {
+            Some(layer) => ChainFuture {
                 future: layer.call(
                     req,
                     Next {
-                        chain: self.chain,
-                        position: self.position + 1,
+                        rest: Chained {
+                            chain,
+                            position: position + 1,
+                        },
                     },
                 ),
                 in_middleware: true,
             },
-            None => match &chain.end {
+            None => match &composed.end {
                 // Past the app's middleware, panics are caught again, so that
                 // they see the 500 (an access log records it, a request id
                 // is set on it); the guard around the whole app catches
                 // panics in those middleware themselves.
                 ChainEnd::Router if app.recover => {
                     let context = PanicContext::of(req.method(), req.uri(), &app);
-                    NextFuture::boxed(HandlerFuture::new_in(req, |req| {
+                    ChainFuture::boxed(HandlerFuture::new_in(req, |req| {
                         CatchPanic::start(context, || app.router.dispatch(req))
                     }))
                 }
                 ChainEnd::Router => app.router.dispatch(req),
-                ChainEnd::Handler(handler) => NextFuture::boxed(handler(req)),
-                ChainEnd::MethodNotAllowed(allow) => NextFuture::ready(
+                ChainEnd::Handler(handler) => ChainFuture::boxed(handler(req)),
+                ChainEnd::MethodNotAllowed(allow) => ChainFuture::ready(
                     crate::router::method_not_allowed(req.method(), req.uri().path(), allow),
                 ),
             },
@@ -66,42 +129,79 @@ impl Next {
     }
 }
 
-/// The response of the rest of a chain.
-pub struct NextFuture {
+impl Rest for Chained {
+    #[inline]
+    fn run(self, req: Request) -> impl Future<Output = Response> + Send + 'static {
+        Next { rest: self }.run_chain(req)
+    }
+}
+
+/// The response of the rest of a chain: what [`Next::run`] returns.
+pub struct NextFuture<F> {
+    future: F,
+}
+
+impl<F> NextFuture<F>
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    /// The future as a [`HandlerFuture`]: a middleware that only changes
+    /// the request returns this. The rest of a chain composed at build time
+    /// is a `HandlerFuture` already, and is not boxed again.
+    pub fn into_boxed(self) -> HandlerFuture {
+        let mut future = Some(self.future);
+        if let Some(chained) = (&mut future as &mut dyn Any).downcast_mut::<Option<ChainFuture>>() {
+            if let Some(chained) = chained.take() {
+                return chained.future;
+            }
+        }
+        match future {
+            Some(future) => HandlerFuture::new(future),
+            None => unreachable!("the future was taken only when it was a chain's"),
+        }
+    }
+}
+
+impl<F: Future<Output = Response>> Future for NextFuture<F> {
+    type Output = Response;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of a pinned `NextFuture`.
+        unsafe { self.map_unchecked_mut(|this| &mut this.future) }.poll(cx)
+    }
+}
+
+/// The response of the rest of a chain composed at build time.
+pub(crate) struct ChainFuture {
     future: HandlerFuture,
     /// A middleware is running and holds the request (see
     /// `ResponseFuture::run_ahead`), rather than a handler (or a middleware
-    /// that the request reached through another `NextFuture`).
+    /// that the request reached through another `ChainFuture`).
     in_middleware: bool,
 }
 
-impl NextFuture {
+impl ChainFuture {
     pub(crate) fn boxed(future: HandlerFuture) -> Self {
-        NextFuture {
+        ChainFuture {
             future,
             in_middleware: false,
         }
     }
 
     /// Answered without running anything (a 404 or 405): the cold path, so
-    /// the response takes a block rather than making every `NextFuture` larger.
+    /// the response takes a block rather than making every `ChainFuture` larger.
     pub(crate) fn ready(response: Response) -> Self {
-        NextFuture::boxed(HandlerFuture::new(std::future::ready(response)))
+        ChainFuture::boxed(HandlerFuture::new(std::future::ready(response)))
     }
 
     /// Whether a middleware holds the request.
     pub(crate) fn in_middleware(&self) -> bool {
         self.in_middleware
     }
-
-    /// The future as a [`HandlerFuture`]: a middleware that only changes
-    /// the request returns this.
-    pub fn into_boxed(self) -> HandlerFuture {
-        self.future
-    }
 }
 
-impl Future for NextFuture {
+impl Future for ChainFuture {
     type Output = Response;
 
     #[inline]

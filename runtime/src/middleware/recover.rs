@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use http::{Method, StatusCode, Uri};
 
-use super::{Middleware, Next, NextFuture};
+use super::{ChainFuture, Middleware, Next};
 use crate::app::AppHandle;
 use crate::problem::Problem;
 use crate::request::Request;
@@ -57,7 +57,9 @@ impl Recover {
 impl Middleware for Recover {
     fn call(&self, req: Request, next: Next) -> HandlerFuture {
         let context = PanicContext::of(req.method(), req.uri(), req.app());
-        HandlerFuture::new_in(req, |req| CatchPanic::start(context, || next.run(req)))
+        HandlerFuture::new_in(req, |req| {
+            CatchPanic::start(context, || next.run_chain(req))
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -67,13 +69,13 @@ impl Middleware for Recover {
 
 /// A future whose panics, in its creation or any poll, become a 500.
 pub(crate) struct CatchPanic {
-    future: NextFuture,
+    future: ChainFuture,
     context: PanicContext,
 }
 
 impl CatchPanic {
     /// Creates the future with `start` (the synchronous part of a chain runs there) and guards it.
-    pub(crate) fn start(context: PanicContext, start: impl FnOnce() -> NextFuture) -> Self {
+    pub(crate) fn start(context: PanicContext, start: impl FnOnce() -> ChainFuture) -> Self {
         CatchPanic {
             future: start_caught(&context, start),
             context,
@@ -94,25 +96,25 @@ impl Future for CatchPanic {
 #[inline]
 pub(crate) fn start_caught(
     context: &PanicContext,
-    start: impl FnOnce() -> NextFuture,
-) -> NextFuture {
+    start: impl FnOnce() -> ChainFuture,
+) -> ChainFuture {
     match std::panic::catch_unwind(AssertUnwindSafe(start)) {
         Ok(future) => future,
-        Err(panic) => NextFuture::ready(context.answer(panic)),
+        Err(panic) => ChainFuture::ready(context.answer(panic)),
     }
 }
 
 /// Polls `future`; a panic becomes the 500, and the future is not polled again.
 #[inline]
 pub(crate) fn poll_caught(
-    future: &mut NextFuture,
+    future: &mut ChainFuture,
     context: &PanicContext,
     cx: &mut Context<'_>,
 ) -> Poll<Response> {
     match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *future).poll(cx))) {
         Ok(poll) => poll,
         Err(panic) => {
-            *future = NextFuture::ready(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            *future = ChainFuture::ready(StatusCode::INTERNAL_SERVER_ERROR.into_response());
             Poll::Ready(context.answer(panic))
         }
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use http::StatusCode;
 use tokio::time::Sleep;
 
-use super::{Middleware, Next, NextFuture};
+use super::{ChainFuture, Middleware, Next};
 use crate::problem::Problem;
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
@@ -45,7 +45,7 @@ impl Middleware for Timeout {
         let route = req.route();
         let duration = self.duration;
         HandlerFuture::new_in(req, |req| Deadline {
-            inner: Some(next.run(req)),
+            inner: Some(next.run_chain(req)),
             duration,
             sleep: None,
             route,
@@ -60,7 +60,7 @@ impl Middleware for Timeout {
 /// The rest of the chain, racing a timer that is armed only once it waits.
 struct Deadline {
     /// `None` once dropped at the deadline.
-    inner: Option<NextFuture>,
+    inner: Option<ChainFuture>,
     duration: Duration,
     sleep: Option<Pin<Box<Sleep>>>,
     route: Option<&'static Route>,

@@ -19,7 +19,7 @@ use http::StatusCode;
 use tower_layer::Layer as TowerLayer;
 use tower_service::Service;
 
-use super::{Middleware, Next, NextFuture};
+use super::{ChainFuture, Middleware, Next};
 use crate::problem::Problem;
 use crate::request::{Request, RequestContext};
 use crate::response::{IntoResponse, Response};
@@ -62,11 +62,11 @@ where
         let future = match context {
             Some((next, context)) => {
                 let request = http::Request::from_parts(head, Body::from_stream(body));
-                next.run(context.join(request))
+                next.run_chain(context.join(request))
             }
             None => {
                 tracing::error!("a tower layer passed on a request without waypost's context (did it build a new request?)");
-                NextFuture::ready(
+                ChainFuture::ready(
                     Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
                         .with_detail("the request lost its context in a tower layer")
                         .into_response(),
@@ -78,7 +78,7 @@ where
 }
 
 /// The response of [`NextService`].
-pub struct NextServiceFuture(NextFuture);
+pub struct NextServiceFuture(ChainFuture);
 
 impl Future for NextServiceFuture {
     type Output = Result<Response, Infallible>;
