@@ -1,5 +1,6 @@
 //! Middleware at work on 127.0.0.1:8080: request ids and access logs for
-//! every request, a public group, and a bearer-protected group.
+//! every request, a public group, and a bearer-protected group whose two
+//! middleware are composed at compile time (a tuple).
 //!
 //! Run it with `cargo run --example middleware`, then try:
 //! `curl -i localhost:8080/public/hello`,
@@ -42,6 +43,17 @@ async fn require_user(
     Ok(next.run(req).await)
 }
 
+/// Tells the client whom the server took it for; runs after `require_user`,
+/// which provides the `User`.
+#[middleware]
+async fn signed_in_as(Extension(user): Extension<User>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    if let Ok(name) = user.name.parse() {
+        response.headers_mut().insert("x-signed-in-as", name);
+    }
+    response
+}
+
 #[get("/hello")]
 async fn hello(Extension(id): Extension<RequestIdValue>) -> String {
     format!("hello; your request id is {}\n", id.as_str())
@@ -64,7 +76,8 @@ async fn main() {
         .group(Group::new("/public").mount("/", routes![hello]))
         .group(
             Group::new("/api")
-                .wrap(require_user)
+                // One future, composed at compile time, in the order written.
+                .wrap((require_user, signed_in_as))
                 .mount("/", routes![me]),
         );
     match app.routes() {

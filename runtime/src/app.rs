@@ -180,6 +180,10 @@ impl App {
 
     /// Adds middleware to the app scope: it runs for every request, before
     /// routing, so 404s and 405s pass through it too. The first `wrap` is outermost.
+    ///
+    /// A tuple of `#[middleware]` fns, `.wrap((a, b))`, runs like
+    /// `.wrap(a).wrap(b)`, composed into one future at compile time (see
+    /// [`Compose`](crate::middleware::Compose)).
     pub fn wrap<M: Middleware>(mut self, middleware: M) -> Self {
         self.layers.push(middleware.into_layer().0);
         self

@@ -65,7 +65,9 @@ impl Group {
         }
     }
 
-    /// Adds middleware that runs for this group's routes; the first `wrap` is outermost.
+    /// Adds middleware that runs for this group's routes; the first `wrap` is
+    /// outermost. A tuple of `#[middleware]` fns, `.wrap((a, b))`, runs like
+    /// `.wrap(a).wrap(b)`, as one future composed at compile time.
     pub fn wrap<M: Middleware>(mut self, middleware: M) -> Self {
         self.layers.push(middleware.into_layer().0);
         self

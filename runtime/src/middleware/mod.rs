@@ -7,7 +7,9 @@
 //! response ◄─ the same chain, inside out
 //! ```
 //!
-//! Within one `wrap` list the first is outermost.
+//! Within one `wrap` list the first is outermost. A tuple of `#[middleware]`
+//! fns, `.wrap((a, b, c))`, runs in the same order as one future composed at
+//! compile time: cheaper per request than separate `wrap`s (see [`Compose`]).
 //!
 //! ```
 //! use waypost::{get, middleware, routes, App, Group, Next, Request, Response};
