@@ -8,6 +8,7 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use common::auth::{authenticate, User};
 use common::{assert_problem, Connection};
 use waypost::{
     get, middleware, routes, App, BuildError, Extension, Group, HeaderMap, Next, Problem, Request,
@@ -129,23 +130,6 @@ async fn a_middleware_in_a_tuple_answers_without_running_the_rest() {
         .await;
     assert_eq!(response.text(), "12");
     assert_eq!(response.header("x-out"), Some("app_b,app_a"));
-}
-
-#[derive(Clone, Debug)]
-struct User(String);
-
-#[middleware(provides = User)]
-async fn authenticate(
-    headers: HeaderMap,
-    mut req: Request,
-    next: Next,
-) -> Result<Response, Problem> {
-    let name = headers
-        .get("x-user")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED))?;
-    req.extensions_mut().insert(User(name.to_owned()));
-    Ok(next.run(req).await)
 }
 
 #[middleware]

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::auth::{authenticate, User};
 use common::{assert_problem, Connection};
 use waypost::{
     get, middleware, post, routes, App, BuildError, Extension, Group, HeaderMap, Next, Problem,
@@ -151,23 +152,6 @@ async fn middleware_answers_before_path_parameters_are_parsed() {
         .send()
         .await;
     assert_eq!(response.text(), "12");
-}
-
-#[derive(Clone, Debug)]
-struct User(String);
-
-#[middleware(provides = User)]
-async fn authenticate(
-    headers: HeaderMap,
-    mut req: Request,
-    next: Next,
-) -> Result<Response, Problem> {
-    let name = headers
-        .get("x-user")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED))?;
-    req.extensions_mut().insert(User(name.to_owned()));
-    Ok(next.run(req).await)
 }
 
 #[middleware(provides = User)]

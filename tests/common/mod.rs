@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod auth;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
