@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use common::auth::{authenticate, User};
 use common::{assert_problem, Connection};
+use waypost::middleware::Rest;
 use waypost::{
     get, middleware, routes, App, BuildError, Extension, Group, HeaderMap, Next, Problem, Request,
     Response, State, StatusCode, TestClient,
@@ -263,4 +264,32 @@ async fn panics_in_a_tuple_answer_500_and_the_connection_serves_the_next_request
     let response = connection.get("/items/2").await;
     assert_eq!(response.status, 200);
     assert_eq!(response.body, b"2");
+}
+
+/// Passes the rest of the chain to a helper; composes because both take `Next<impl Rest>`.
+#[middleware]
+async fn via_helper(req: Request, next: Next<impl Rest>) -> Response {
+    helper(req, next).await
+}
+
+async fn helper(mut req: Request, next: Next<impl Rest>) -> Response {
+    append(req.headers_mut(), "x-in", "helper");
+    let mut response = next.run(req).await;
+    append(response.headers_mut(), "x-out", "helper");
+    response
+}
+
+#[tokio::test]
+async fn a_middleware_that_passes_a_generic_next_on_composes_in_its_place() {
+    let client = TestClient::new(
+        App::new()
+            .wrap((app_a, via_helper, app_b))
+            .mount("/", routes![stats]),
+    );
+    let response = client.get("/stats/5").send().await;
+    assert_eq!(response.text(), "5:app_a,helper,app_b,route_a,route_b");
+    assert_eq!(
+        response.header("x-out"),
+        Some("route_b,route_a,app_b,helper,app_a")
+    );
 }

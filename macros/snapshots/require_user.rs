@@ -15,7 +15,7 @@ impl require_user {
     #[doc(hidden)]
     #[inline(always)]
     fn __waypost_shim<__WaypostRest: ::waypost::__private::Rest>(
-        call: ::core::option::Option<
+        __waypost_call: ::core::option::Option<
             (::waypost::__private::Request, ::waypost::__private::Next<__WaypostRest>),
         >,
     ) -> (
@@ -35,7 +35,7 @@ impl require_user {
             );
         };
         (
-            call
+            __waypost_call
                 .map(|(request, next)| async move {
                     let mut request = request;
                     let arg_0 = match ::waypost::__private::middleware_arg(
@@ -70,7 +70,7 @@ impl ::waypost::__private::Compose for require_user {
         >(::core::option::Option::Some((request, next)))
             .0
         {
-            ::core::option::Option::Some(future) => future,
+            ::core::option::Option::Some(__waypost_future) => __waypost_future,
             ::core::option::Option::None => ::core::unreachable!(),
         }
     }
@@ -89,7 +89,7 @@ impl ::waypost::__private::Middleware for require_user {
                     )
                     .0
                 {
-                    ::core::option::Option::Some(future) => future,
+                    ::core::option::Option::Some(__waypost_future) => __waypost_future,
                     ::core::option::Option::None => ::core::unreachable!(),
                 }
             },

@@ -65,6 +65,33 @@ async fn closed(_req: Request, _: Next) -> &'static str {
     "closed"
 }
 
+/// Named like the bindings of generated code: they must not clash.
+#[middleware]
+async fn call(req: Request, next: Next) -> Response {
+    next.run(req).await
+}
+
+#[middleware]
+async fn future(req: Request, next: Next) -> Response {
+    next.run(req).await
+}
+
+/// Passes `next` on, to a function generic over it: composes too.
+#[middleware]
+async fn passes_a_generic_next_on(req: Request, next: Next<impl Rest>) -> Response {
+    handle_any(req, next).await
+}
+
+async fn handle_any(req: Request, next: Next<impl Rest>) -> Response {
+    next.run(req).await
+}
+
+/// Names the chain's own `Next` type: stays as written.
+#[middleware]
+async fn chained(req: Request, next: Next<waypost::middleware::Chained>) -> Response {
+    next.run(req).await
+}
+
 /// Passes `next` on: wrapped on its own only.
 #[middleware]
 async fn passes_next_on(req: Request, next: Next) -> Response {
@@ -86,6 +113,8 @@ fn main() {
         .state(Db)
         .wrap((r#async, (generic, auth::authenticate)))
         .wrap(passes_next_on)
+        .wrap((call, future, passes_a_generic_next_on))
+        .wrap(chained)
         .group(Group::new("/closed").wrap((closed,)).mount("/", routes![me]))
         .mount("/", routes![composed]);
     tuples.build().expect("tuples hold together");

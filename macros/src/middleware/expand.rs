@@ -2,9 +2,10 @@
 //! and `wrap = [..]` take), the function as written as its associated
 //! function, and the `Middleware` impl that extracts the arguments and calls it.
 //!
-//! A middleware that uses `next` only to call `next.run(..)` is made generic
-//! over what comes next (`Next<R>`) and implements `Compose` too, so that
-//! tuples of middleware compose at compile time. One that passes `next` on
+//! A middleware that uses `next` only as `next.run(..).await` (or
+//! `.into_boxed()`) is made generic over what comes next (`Next<R>`) and
+//! implements `Compose` too, so that tuples of middleware compose at compile
+//! time; so does one that takes `next: Next<impl Rest>`. One that passes `next` on
 //! (to a function that takes a `Next`, say) stays as written: making it
 //! generic would break the code it passes `next` to.
 
@@ -93,10 +94,7 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
         .filter(|a| !is(a, "cfg") && !is(a, "cfg_attr"))
         .collect();
     let rest = Ident::new("__WaypostRest", Span::call_site());
-    let composable = middleware
-        .args
-        .last()
-        .is_some_and(|next| only_runs(next.binding.as_ref(), &function.block));
+    let composable = composable(&function.sig, &function.block);
     let sig = if composable {
         generic_over_rest(&function.sig, &rest)
     } else {
@@ -134,13 +132,15 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
         impl ::core::future::Future<Output = ::waypost::__private::Response> + ::core::marker::Send + 'static
     };
     // Plain spans at the return type (not `mixed_site`): an error there
-    // then reads as the return type's, and is merged with the one reported at it.
+    // then reads as the return type's, and is merged with the one reported at
+    // it. Named so that no unit struct or const of the user's (such as a
+    // middleware named `call`) can be taken for these bindings.
     let at_output = |name: &str| Ident::new(name, output_span);
     let (shim, call, needs_of, future) = (
         local("__waypost_shim"),
-        at_output("call"),
+        at_output("__waypost_call"),
         local("needs_of"),
-        at_output("future"),
+        at_output("__waypost_future"),
     );
     // The shim is generic over what comes next when the middleware composes;
     // `required` takes any instance of it (the chain composed at build time).
@@ -260,7 +260,7 @@ fn generic_over_rest(sig: &syn::Signature, rest: &Ident) -> syn::Signature {
     let syn::Type::Path(path) = &mut *next.ty else {
         return sig;
     };
-    // `Next<impl Rest>` (or any `Next<..>` the user wrote) is generic already.
+    // `Next<impl Rest>` is generic already (see `composable`).
     match path.path.segments.last_mut() {
         Some(last) if last.arguments.is_empty() => {
             last.arguments = syn::PathArguments::AngleBracketed(syn::parse_quote!(<#rest>));
@@ -273,27 +273,155 @@ fn generic_over_rest(sig: &syn::Signature, rest: &Ident) -> syn::Signature {
     sig
 }
 
-/// Whether the body uses the argument `next` (bound to `name`) only as
-/// `next.run(..)`: then it cannot tell `Next` from `Next<R>`. Conservative:
-/// any other mention of the name (passed on, shadowed, in a macro) says no.
-fn only_runs(name: Option<&Ident>, block: &syn::Block) -> bool {
-    fn scan(tokens: TokenStream, name: &Ident) -> bool {
-        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        tokens.iter().enumerate().all(|(at, token)| match token {
-            TokenTree::Ident(ident) if ident == name => {
-                let dot =
-                    matches!(tokens.get(at + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.');
-                let run =
-                    matches!(tokens.get(at + 2), Some(TokenTree::Ident(method)) if method == "run");
-                dot && run
-            }
-            TokenTree::Group(group) => scan(group.stream(), name),
-            _ => true,
-        })
+/// Whether the middleware can be made generic over what comes next (and
+/// so compose in a tuple) without changing the meaning of its body:
+/// - `next: Next<impl Rest>`: it is generic already;
+/// - `next: Next` whose body uses `next` only as `next.run(..).await` or
+///   `next.run(..).into_boxed()` (which `Next<R>` has too), or `_: Next`;
+/// - anything else (`Next<X>`, other patterns, `next` passed on) stays as written.
+fn composable(sig: &syn::Signature, block: &syn::Block) -> bool {
+    let Some(syn::FnArg::Typed(next)) = sig.inputs.last() else {
+        return false;
+    };
+    let syn::Type::Path(path) = &*next.ty else {
+        return false;
+    };
+    match path.path.segments.last().map(|last| &last.arguments) {
+        Some(syn::PathArguments::None) => {}
+        Some(syn::PathArguments::AngleBracketed(args)) => {
+            return args.args.len() == 1
+                && matches!(
+                    args.args.first(),
+                    Some(syn::GenericArgument::Type(syn::Type::ImplTrait(_)))
+                );
+        }
+        _ => return false,
     }
-    match name {
-        Some(name) => scan(quote!(#block), name),
-        // `_` or a pattern: nothing in the body is the `Next`.
-        None => true,
+    match &*next.pat {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+            only_runs(&unraw(&pat.ident), quote!(#block))
+        }
+        _ => false,
+    }
+}
+
+/// Whether every mention of the variable `name` in `tokens` is
+/// `name.run(..).await` or `name.run(..).into_boxed()`. Conservative: any
+/// other mention (passed on, stored, shadowed, in a macro's tokens) says no;
+/// a field, method, path segment or label of that name is not the variable.
+fn only_runs(name: &str, tokens: TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let punct = |at: usize, ch: char| matches!(tokens.get(at), Some(TokenTree::Punct(p)) if p.as_char() == ch);
+    let ident =
+        |at: usize, word: &str| matches!(tokens.get(at), Some(TokenTree::Ident(i)) if i == word);
+    tokens.iter().enumerate().all(|(at, token)| match token {
+        TokenTree::Ident(found) if unraw(found) == name => {
+            let not_the_variable = at > 0 && (punct(at - 1, '.') || punct(at - 1, ':') || punct(at - 1, '\''));
+            let runs = punct(at + 1, '.')
+                && ident(at + 2, "run")
+                && matches!(tokens.get(at + 3), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
+                && punct(at + 4, '.')
+                && (ident(at + 5, "await") || ident(at + 5, "into_boxed"));
+            not_the_variable || runs
+        }
+        TokenTree::Group(group) => only_runs(name, group.stream()),
+        _ => true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{composable, only_runs};
+    use quote::quote;
+
+    #[test]
+    fn only_runs_accepts_run_then_await_or_into_boxed_and_nothing_else() {
+        let yes = [
+            quote!({ next.run(req).await }),
+            quote!({
+                let r = next.run(req).await;
+                r
+            }),
+            quote!({ next.run(req).into_boxed() }),
+            quote!({
+                if a {
+                    next.run(req).await
+                } else {
+                    next.run(other).await
+                }
+            }),
+            // Not the variable: a method, a field, a path segment, a label, a string.
+            quote!({
+                let x = it.next();
+                s.next;
+                Foo::next();
+                'next: loop {}
+                format!("{next:?}");
+                next.run(req).await
+            }),
+        ];
+        for body in yes {
+            assert!(only_runs("next", body.clone()), "{body}");
+        }
+        let no = [
+            quote!({ helper(req, next).await }),
+            quote!({
+                let f = next.run(req);
+                f.await
+            }),
+            quote!({
+                tokio::select! { r = next.run(req) => r }
+            }),
+            quote!({
+                let n = next;
+                n.run(req).await
+            }),
+            quote!({ Wrapper { next }.go().await }),
+            quote!({ next }),
+        ];
+        for body in no {
+            assert!(!only_runs("next", body.clone()), "{body}");
+        }
+    }
+
+    #[test]
+    fn composable_follows_the_type_and_pattern_of_next() {
+        let block: syn::Block = syn::parse_quote!({ helper(req, next).await });
+        let runs: syn::Block = syn::parse_quote!({ next.run(req).await });
+        let sig =
+            |tokens: proc_macro2::TokenStream| -> syn::Signature { syn::parse2(tokens).unwrap() };
+        assert!(composable(
+            &sig(quote!(async fn m(req: Request, next: Next<impl Rest>) -> Response)),
+            &block
+        ));
+        assert!(!composable(
+            &sig(quote!(async fn m(req: Request, next: Next<Chained>) -> Response)),
+            &runs
+        ));
+        assert!(!composable(
+            &sig(quote!(async fn m(req: Request, next: Next) -> Response)),
+            &block
+        ));
+        assert!(composable(
+            &sig(quote!(async fn m(req: Request, next: Next) -> Response)),
+            &runs
+        ));
+        assert!(composable(
+            &sig(quote!(async fn m(req: Request, mut r#next: Next) -> Response)),
+            &runs
+        ));
+        assert!(composable(
+            &sig(quote!(async fn m(req: Request, _: Next) -> Response)),
+            &block
+        ));
+        assert!(!composable(
+            &sig(quote!(async fn m(req: Request, ref next: Next) -> Response)),
+            &runs
+        ));
+        assert!(!composable(
+            &sig(quote!(async fn m(req: Request, next @ _: Next) -> Response)),
+            &runs
+        ));
     }
 }

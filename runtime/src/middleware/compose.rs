@@ -46,8 +46,7 @@ use crate::route::HandlerFuture;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be composed in a tuple of middleware",
     label = "cannot be composed",
-    note = "a tuple composes `#[middleware]` fns that use `next` only to call `next.run(req)`; a built-in, a middleware of your own type, or a `#[middleware]` fn that passes `next` on goes in a `.wrap(..)` of its own: `.wrap((a, b)).wrap(other)`",
-    note = "to pass `next` on and still compose, call `next.run(..)` where the middleware is declared, or take `Next<impl Rest>` in the function you pass it to and declare that function `#[middleware]`"
+    note = "a tuple composes `#[middleware]` fns that use `next` only as `next.run(req).await`, or take `next: Next<impl Rest>`; wrap anything else on its own: `.wrap((a, b)).wrap(other)`"
 )]
 pub trait Compose: Middleware + Copy + std::fmt::Debug {
     /// Runs the middleware with the rest of the chain `next`.
@@ -61,6 +60,8 @@ pub trait Compose: Middleware + Copy + std::fmt::Debug {
 /// The rest of a tuple of middleware: `M`, then `R`.
 #[derive(Debug, Clone, Copy)]
 pub struct Then<M, R>(M, R);
+
+impl<M, R> super::next::sealed::Sealed for Then<M, R> {}
 
 impl<M: Compose, R: Rest> Rest for Then<M, R> {
     #[inline]

@@ -78,7 +78,7 @@ use crate::route::HandlerFuture;
     label = "not a middleware",
     note = "declare one with `#[waypost::middleware] async fn name(req: Request, next: Next) -> Response`, or use a built-in from `waypost::middleware` (`RequestId`, `AccessLog`, `Timeout`, …)",
     note = "a `tower::Layer` goes to `.layer(..)`, not `.wrap(..)`",
-    note = "in a tuple `(a, b)`, each must be a `#[middleware]` fn that uses `next` only to call `next.run(req)`; wrap anything else on its own: `.wrap((a, b)).wrap(other)`"
+    note = "in a tuple `(a, b)`, each must be a `#[middleware]` fn that uses `next` only as `next.run(req).await`, or takes `next: Next<impl Rest>`; wrap anything else on its own: `.wrap((a, b)).wrap(other)`"
 )]
 pub trait Middleware: Send + Sync + 'static {
     /// Runs the middleware for one request.

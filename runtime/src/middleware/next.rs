@@ -22,11 +22,12 @@ use crate::route::HandlerFuture;
 /// program is compiled, so the compiler joins those middleware into one
 /// future (see [`Compose`](super::Compose)).
 ///
-/// A function that takes a `Next` from a `#[middleware]` to pass it on takes
-/// `Next<impl Rest>`:
+/// A `#[middleware]` that uses `next` only as `next.run(req).await` (or
+/// `.into_boxed()`) composes as written. One that passes `next` on to a
+/// function of its own composes when both take `Next<impl Rest>`:
 ///
 /// ```
-/// use waypost::{middleware, middleware::Rest, Next, Request, Response};
+/// use waypost::{middleware, middleware::Rest, routes, get, App, Next, Request, Response};
 ///
 /// async fn logged(req: Request, next: Next<impl Rest>) -> Response {
 ///     let response = next.run(req).await;
@@ -35,9 +36,20 @@ use crate::route::HandlerFuture;
 /// }
 ///
 /// #[middleware]
-/// async fn log(req: Request, next: Next) -> Response {
+/// async fn log(req: Request, next: Next<impl Rest>) -> Response {
 ///     logged(req, next).await
 /// }
+///
+/// #[middleware]
+/// async fn stamp(req: Request, next: Next) -> Response {
+///     next.run(req).await
+/// }
+///
+/// #[get("/")]
+/// async fn index() -> &'static str { "hi" }
+///
+/// let app = App::new().wrap((log, stamp)).mount("/", routes![index]);
+/// # let _ = app.build().unwrap();
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Next<R = Chained> {
@@ -54,7 +66,9 @@ pub struct Chained {
 /// What can come after a middleware: the chain composed at build time
 /// ([`Chained`]), or the rest of a tuple of middleware composed at compile
 /// time ([`Then`](super::Then)).
-pub trait Rest: Copy + Send + Sync + std::fmt::Debug + 'static {
+///
+/// Sealed: only waypost makes what comes next.
+pub trait Rest: sealed::Sealed + Copy + Send + Sync + std::fmt::Debug + 'static {
     /// Runs the rest of the chain and returns its response.
     fn run(self, req: Request) -> impl Future<Output = Response> + Send + 'static;
 }
@@ -129,6 +143,13 @@ impl Next {
     }
 }
 
+pub(crate) mod sealed {
+    /// Keeps [`Rest`](super::Rest) to the rests of chains waypost makes.
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for Chained {}
+
 impl Rest for Chained {
     #[inline]
     fn run(self, req: Request) -> impl Future<Output = Response> + Send + 'static {
@@ -136,9 +157,15 @@ impl Rest for Chained {
     }
 }
 
-/// The response of the rest of a chain: what [`Next::run`] returns.
-pub struct NextFuture<F> {
-    future: F,
+pin_project_lite::pin_project! {
+    /// The response of the rest of a chain: what [`Next::run`] returns.
+    /// Await it, or turn it into a [`HandlerFuture`] with
+    /// [`into_boxed`](NextFuture::into_boxed) to keep it in a type of your
+    /// own (its `F` cannot be named; a `HandlerFuture` can, and is `Unpin`).
+    pub struct NextFuture<F> {
+        #[pin]
+        future: F,
+    }
 }
 
 impl<F> NextFuture<F>
@@ -167,8 +194,7 @@ impl<F: Future<Output = Response>> Future for NextFuture<F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        // SAFETY: `future` is structurally pinned: it is never moved out of a pinned `NextFuture`.
-        unsafe { self.map_unchecked_mut(|this| &mut this.future) }.poll(cx)
+        self.project().future.poll(cx)
     }
 }
 
