@@ -534,3 +534,52 @@ async fn percent_encoded_literal_segments_are_found_over_http() {
         .await;
     assert_eq!(connection.read_response(false).await.status, 403);
 }
+
+/// Handlers whose names the old hidden-type expansion could not list bare.
+mod namesakes {
+    /// A module named like the handler beside it.
+    pub mod status {
+        pub const TEXT: &str = "status ok";
+    }
+
+    #[waypost::get("/status")]
+    pub async fn status() -> &'static str {
+        status::TEXT
+    }
+
+    pub struct Api;
+
+    impl Api {
+        /// An associated function as a handler.
+        #[waypost::get("/api/health")]
+        pub async fn health() -> &'static str {
+            "healthy"
+        }
+    }
+
+    /// An argument named like its handler.
+    #[waypost::get("/ids/<id>")]
+    pub async fn id(id: u64) -> String {
+        format!("id {id}")
+    }
+}
+
+#[tokio::test]
+async fn handlers_named_like_modules_associated_or_like_their_arguments_are_served() {
+    use namesakes::{id, status, Api};
+    let app = App::new().mount("/", routes![status, Api::health, id]);
+    let addr = common::spawn(app).await;
+    let mut connection = common::Connection::open(addr).await;
+    for (path, body) in [
+        ("/status", "status ok"),
+        ("/api/health", "healthy"),
+        ("/ids/7", "id 7"),
+    ] {
+        let response = connection.get(path).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(response.ok_text(), body, "{path}");
+    }
+    // Called directly, a handler is its future, as an `async fn` is.
+    assert_eq!(id(9).await, "id 9");
+    assert_eq!(Api::health().await, "healthy");
+}

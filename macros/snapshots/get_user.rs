@@ -1,59 +1,65 @@
-pub async fn get_user(id: u64, State(db): State<Db>) -> Result<Json<User>, ApiError> {
-    db.find(id).await.map(Json)
-}
-#[doc(hidden)]
-pub mod __waypost_route_get_user {
-    #[allow(non_camel_case_types)]
-    pub struct get_user {}
-}
-#[doc(hidden)]
-#[allow(unused_imports)]
-pub use __waypost_route_get_user::*;
-impl __waypost_route_get_user::get_user {
-    #[doc(hidden)]
-    pub const ROUTE: ::waypost::__private::Route = ::waypost::__private::Route::new(
-            ::waypost::__private::MethodSet::GET,
-            "/users/<id>",
-            |
-                request: ::waypost::__private::Request,
-            | -> ::waypost::__private::HandlerFuture {
-                let arg_0 = match ::waypost::__private::path_param::<
-                    u64,
-                >(request.parts(), 0usize, "id", "u64") {
-                    ::core::result::Result::Ok(value) => value,
-                    ::core::result::Result::Err(response) => {
-                        return ::waypost::__private::ready(response);
-                    }
-                };
-                ::waypost::__private::HandlerFuture::new_in(
-                    request,
-                    move |mut request| async move {
-                        let body = request.take_body();
-                        let (arg_1, body) = match ::waypost::__private::extract(
-                                ::waypost::__private::Type::<State<Db>>,
-                                request.parts_mut(),
-                                body,
-                            )
-                            .await
-                        {
-                            ::core::result::Result::Ok(value) => value,
-                            ::core::result::Result::Err(response) => return response,
-                        };
-                        let _ = body;
-                        let output = get_user(arg_0, arg_1).await;
-                        ::waypost::__private::into_response_for::<
-                            Result<Json<User>, ApiError>,
-                        >(output, request.parts())
-                    },
-                )
-            },
-        )
-        .shape("/users/<>", "/users/{p0}")
-        .declared("get_user", ::core::module_path!(), ::core::file!(), ::core::line!())
-        .required(|needs: &mut ::waypost::__private::StateNeeds| {
-            ::waypost::__private::require_head_arg(
-                ::waypost::__private::Type::<State<Db>>,
-                needs,
-            );
-        });
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub fn get_user(
+    id: u64,
+    arg1: State<Db>,
+) -> impl ::core::future::Future<
+    Output = Result<Json<User>, ApiError>,
+> + ::waypost::__private::Routed {
+    async fn get_user(id: u64, State(db): State<Db>) -> Result<Json<User>, ApiError> {
+        db.find(id).await.map(Json)
+    }
+    struct __WaypostRoute;
+    impl ::waypost::__private::RouteOf for __WaypostRoute {
+        const ROUTE: ::waypost::__private::Route = ::waypost::__private::Route::new(
+                ::waypost::__private::MethodSet::GET,
+                "/users/<id>",
+                |
+                    request: ::waypost::__private::Request,
+                | -> ::waypost::__private::HandlerFuture {
+                    let arg_0 = match ::waypost::__private::path_param::<
+                        u64,
+                    >(request.parts(), 0usize, "id", "u64") {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(response) => {
+                            return ::waypost::__private::ready(response);
+                        }
+                    };
+                    ::waypost::__private::HandlerFuture::new_in(
+                        request,
+                        move |mut request| async move {
+                            let body = request.take_body();
+                            let (arg_1, body) = match ::waypost::__private::extract(
+                                    ::waypost::__private::Type::<State<Db>>,
+                                    request.parts_mut(),
+                                    body,
+                                )
+                                .await
+                            {
+                                ::core::result::Result::Ok(value) => value,
+                                ::core::result::Result::Err(response) => return response,
+                            };
+                            let _ = body;
+                            let output = get_user(arg_0, arg_1).await;
+                            ::waypost::__private::into_response_for::<
+                                Result<Json<User>, ApiError>,
+                            >(output, request.parts())
+                        },
+                    )
+                },
+            )
+            .shape("/users/<>", "/users/{p0}")
+            .declared(
+                "get_user",
+                ::core::module_path!(),
+                ::core::file!(),
+                ::core::line!(),
+            )
+            .required(|needs: &mut ::waypost::__private::StateNeeds| {
+                ::waypost::__private::require_head_arg(
+                    ::waypost::__private::Type::<State<Db>>,
+                    needs,
+                );
+            });
+    }
+    ::waypost::__private::RoutedFuture::<__WaypostRoute, _>::new(get_user(id, arg1))
 }

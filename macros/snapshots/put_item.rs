@@ -1,78 +1,86 @@
-async fn put_item(
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn put_item(
     rest: String,
     headers: HeaderMap,
-    Json(item): Json<Item>,
-) -> StatusCode {
-    StatusCode::NO_CONTENT
-}
-#[doc(hidden)]
-pub(crate) mod __waypost_route_put_item {
-    #[allow(non_camel_case_types)]
-    pub struct put_item {}
-}
-#[doc(hidden)]
-#[allow(unused_imports)]
-pub(crate) use __waypost_route_put_item::*;
-impl __waypost_route_put_item::put_item {
-    #[doc(hidden)]
-    pub const ROUTE: ::waypost::__private::Route = ::waypost::__private::Route::new(
-            ::waypost::__private::MethodSet::PUT
-                .union(::waypost::__private::MethodSet::POST),
-            "/items/<rest..>",
-            |
-                request: ::waypost::__private::Request,
-            | -> ::waypost::__private::HandlerFuture {
-                let arg_0 = match ::waypost::__private::path_param::<
-                    String,
-                >(request.parts(), 0usize, "rest", "String") {
-                    ::core::result::Result::Ok(value) => value,
-                    ::core::result::Result::Err(response) => {
-                        return ::waypost::__private::ready(response);
-                    }
-                };
-                ::waypost::__private::HandlerFuture::new_in(
-                    request,
-                    move |mut request| async move {
-                        let body = request.take_body();
-                        let (arg_1, body) = match ::waypost::__private::extract(
-                                ::waypost::__private::Type::<HeaderMap>,
-                                request.parts_mut(),
-                                body,
-                            )
-                            .await
-                        {
-                            ::core::result::Result::Ok(value) => value,
-                            ::core::result::Result::Err(response) => return response,
-                        };
-                        let (arg_2, body) = match ::waypost::__private::extract(
-                                ::waypost::__private::Type::<Json<Item>>,
-                                request.parts_mut(),
-                                body,
-                            )
-                            .await
-                        {
-                            ::core::result::Result::Ok(value) => value,
-                            ::core::result::Result::Err(response) => return response,
-                        };
-                        let _ = body;
-                        let output = put_item(arg_0, arg_1, arg_2).await;
-                        ::waypost::__private::into_response_for::<
-                            StatusCode,
-                        >(output, request.parts())
-                    },
-                )
-            },
-        )
-        .shape("/items/<..>", "/items/{*p0}")
-        .declared("put_item", ::core::module_path!(), ::core::file!(), ::core::line!())
-        .required(|needs: &mut ::waypost::__private::StateNeeds| {
-            ::waypost::__private::require_arg(
-                ::waypost::__private::Type::<HeaderMap>,
-                needs,
-            );
-            ::waypost::__private::require_arg(
-                ::waypost::__private::Type::<Json<Item>>,
-                needs,
-            );
-        });
+    arg2: Json<Item>,
+) -> impl ::core::future::Future<Output = StatusCode> + ::waypost::__private::Routed {
+    async fn put_item(
+        rest: String,
+        headers: HeaderMap,
+        Json(item): Json<Item>,
+    ) -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+    struct __WaypostRoute;
+    impl ::waypost::__private::RouteOf for __WaypostRoute {
+        const ROUTE: ::waypost::__private::Route = ::waypost::__private::Route::new(
+                ::waypost::__private::MethodSet::PUT
+                    .union(::waypost::__private::MethodSet::POST),
+                "/items/<rest..>",
+                |
+                    request: ::waypost::__private::Request,
+                | -> ::waypost::__private::HandlerFuture {
+                    let arg_0 = match ::waypost::__private::path_param::<
+                        String,
+                    >(request.parts(), 0usize, "rest", "String") {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(response) => {
+                            return ::waypost::__private::ready(response);
+                        }
+                    };
+                    ::waypost::__private::HandlerFuture::new_in(
+                        request,
+                        move |mut request| async move {
+                            let body = request.take_body();
+                            let (arg_1, body) = match ::waypost::__private::extract(
+                                    ::waypost::__private::Type::<HeaderMap>,
+                                    request.parts_mut(),
+                                    body,
+                                )
+                                .await
+                            {
+                                ::core::result::Result::Ok(value) => value,
+                                ::core::result::Result::Err(response) => return response,
+                            };
+                            let (arg_2, body) = match ::waypost::__private::extract(
+                                    ::waypost::__private::Type::<Json<Item>>,
+                                    request.parts_mut(),
+                                    body,
+                                )
+                                .await
+                            {
+                                ::core::result::Result::Ok(value) => value,
+                                ::core::result::Result::Err(response) => return response,
+                            };
+                            let _ = body;
+                            let output = put_item(arg_0, arg_1, arg_2).await;
+                            ::waypost::__private::into_response_for::<
+                                StatusCode,
+                            >(output, request.parts())
+                        },
+                    )
+                },
+            )
+            .shape("/items/<..>", "/items/{*p0}")
+            .declared(
+                "put_item",
+                ::core::module_path!(),
+                ::core::file!(),
+                ::core::line!(),
+            )
+            .required(|needs: &mut ::waypost::__private::StateNeeds| {
+                ::waypost::__private::require_arg(
+                    ::waypost::__private::Type::<HeaderMap>,
+                    needs,
+                );
+                ::waypost::__private::require_arg(
+                    ::waypost::__private::Type::<Json<Item>>,
+                    needs,
+                );
+            });
+    }
+    ::waypost::__private::RoutedFuture::<
+        __WaypostRoute,
+        _,
+    >::new(put_item(rest, headers, arg2))
 }

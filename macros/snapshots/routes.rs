@@ -2,12 +2,16 @@ fn table() -> &'static [::waypost::__private::Route] {
     {
         const ROUTES: &[::waypost::__private::Route] = &[
             {
-                let _ = index;
-                index::ROUTE
+                const ROUTE: ::waypost::__private::Route = ::waypost::__private::route_of(
+                    &index,
+                );
+                ROUTE
             },
             {
-                let _ = users::get_user;
-                users::get_user::ROUTE
+                const ROUTE: ::waypost::__private::Route = ::waypost::__private::route_of(
+                    &users::get_user,
+                );
+                ROUTE
             },
         ];
         const CANDIDATES: [::waypost::__private::Candidate; ::waypost::__private::candidate_count(

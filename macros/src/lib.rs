@@ -23,7 +23,12 @@ macro_rules! method_attributes {
         ///
         /// `<name>` segments bind the handler argument of that name (parsed with
         /// `FromParam`); `<name..>` as the last segment takes the rest of the path.
-        /// Every other argument is an extractor.
+        /// Every other argument is an extractor (at most 16 arguments).
+        ///
+        /// The function keeps its name, arguments and visibility: called
+        /// directly (in a unit test), it returns its future as an `async fn`
+        /// does. It may be an associated function (`routes![Api::health]`),
+        /// but not a method: it takes no `self` and names no `Self`.
         ///
         /// ```
         /// use waypost::{get, post, routes, App, Json, State};
@@ -143,12 +148,11 @@ pub fn middleware(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// beside a parameter is no conflict: the literal wins (`/users/me` before
 /// `/users/<id>`). `App::build` applies the same rule across tables and prefixes.
 ///
-/// Handlers are named as functions: a bare name (declared here or imported
-/// with `use`), or a path (`users::get_user`, a re-export included). A handler
-/// that shares its name with a module, type or import in its own module is
-/// listed there as `routes![self::users]` (the bare name means the module);
-/// so is one whose bare name is ambiguous, like a handler declared in a module
-/// that also glob-imports a handler of the same name with `use super::*`.
+/// Handlers are named as functions, wherever Rust finds a function: a bare
+/// name (declared here, or imported with `use`), a path (`users::get_user`,
+/// a re-export included) or an associated function (`Api::health`). A
+/// module, type or import that shares a handler's name does not get in the
+/// way. A name that is not a route handler is refused at its span.
 ///
 /// ```
 /// use waypost::{get, routes, App};

@@ -1,13 +1,11 @@
 //! `routes![a, b, c]`: the compile-time route table, checked for conflicts in `const` evaluation.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Path, Token};
-
-use crate::route::hidden_module;
 
 pub(crate) fn expand_routes(input: TokenStream) -> TokenStream {
     let handlers = match Punctuated::<Path, Token![,]>::parse_terminated.parse2(input) {
@@ -49,30 +47,18 @@ pub(crate) fn expand_routes(input: TokenStream) -> TokenStream {
     }
 }
 
-/// `{ let _ = users::get_user; users::get_user::ROUTE }`.
+/// `route_of(&users::get_user)`: the route comes from the function itself,
+/// so `use`, re-exports and paths reach it wherever the function is in
+/// scope, and a private or missing handler is reported as the function it is.
 ///
-/// The function is named first, so that a private or missing handler is
-/// reported as the function it is. The route is reached through the type the
-/// handler's attribute glob-imports under the handler's name: it travels with
-/// the name through `use` and re-exports. `self::name` goes through the
-/// hidden module instead, which nothing shadows: the spelling for a handler
-/// that shares its name with a module, type or import beside it.
+/// Each entry is a `const` of its own, type-checked as a body of its own:
+/// in one body, the inference of every handler's arguments would wait on all
+/// the others, and a long table would check in more than linear time.
 fn descriptor(handler: &Path) -> TokenStream {
-    let span = handler.span();
-    let through_hidden_module = handler.leading_colon.is_none()
-        && handler.segments.len() == 2
-        && handler.segments[0].ident == "self";
-    let route_type = if through_hidden_module {
-        let name: &Ident = &handler.segments[1].ident;
-        let carrier = hidden_module(name);
-        quote_spanned!(span=> self::#carrier::#name)
-    } else {
-        quote_spanned!(span=> #handler)
-    };
-    quote_spanned! {span=>
+    quote_spanned! {handler.span()=>
         {
-            let _ = #handler;
-            #route_type::ROUTE
+            const ROUTE: ::waypost::__private::Route = ::waypost::__private::route_of(&#handler);
+            ROUTE
         }
     }
 }

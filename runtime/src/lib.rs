@@ -25,6 +25,7 @@ mod problem;
 mod request;
 mod response;
 mod route;
+mod routed;
 mod router;
 mod server;
 mod service;

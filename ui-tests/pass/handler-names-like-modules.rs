@@ -44,9 +44,9 @@ mod api {
             "all"
         }
 
-        /// Beside its module namesake, the handler is listed as `self::list`.
+        /// Beside its module namesake, the handler is listed by its bare name.
         pub fn routes() -> &'static [waypost::Route] {
-            waypost::routes![self::list]
+            waypost::routes![list]
         }
     }
 
@@ -56,7 +56,7 @@ mod api {
     pub mod admin {
         use super::*;
 
-        /// Named like a handler the glob import above brings in: listed by `self::`.
+        /// Named like a handler the glob import above brings in: its own wins.
         #[waypost::get("/admin/users")]
         pub async fn list() -> &'static str {
             let _ = User;
@@ -64,6 +64,11 @@ mod api {
         }
 
         pub fn routes() -> &'static [waypost::Route] {
+            waypost::routes![list]
+        }
+
+        /// `self::` names it too.
+        pub fn routes_by_path() -> &'static [waypost::Route] {
             waypost::routes![self::list]
         }
     }
@@ -98,19 +103,20 @@ fn main() {
             "/",
             waypost::routes![
                 // Beside a module, type or import of the same name, the
-                // handler is named by path: a bare name is the module.
-                self::users,
-                self::time,
-                self::status,
+                // bare name is the handler: routes are found through functions.
+                users,
+                time,
+                status,
                 api::users::get_user,
                 nested
             ],
         )
         .mount("/", api::users::routes())
         .mount("/", api::admin::routes())
+        .mount("/by-path", api::admin::routes_by_path())
         .mount("/v2", waypost::routes![api::fetch_user])
         .mount("/again", imported::routes());
     let app = app.build().expect("the routes build");
     let paths: Vec<String> = app.routes().iter().map(|route| route.path.clone()).collect();
-    assert_eq!(paths.len(), 11, "{paths:?} (the nine, and the two health probes)");
+    assert_eq!(paths.len(), 12, "{paths:?} (the ten, and the two health probes)");
 }

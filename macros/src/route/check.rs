@@ -166,6 +166,71 @@ pub(crate) fn check_signature(handler: &Handler, diagnostics: &mut Diagnostics) 
     if let Some(variadic) = &sig.variadic {
         diagnostics.error(variadic.span(), "a route handler cannot be variadic");
     }
+    if let Some(unsafety) = &sig.unsafety {
+        diagnostics.error(
+            unsafety.span,
+            "a route handler cannot be `unsafe`: the router calls it with no caller to uphold its contract",
+        );
+    }
+    if handler.args.len() > MAX_ARGS {
+        let extra = &handler.args[MAX_ARGS];
+        diagnostics.error(
+            extra.ty.span(),
+            format!("a route handler takes at most {MAX_ARGS} arguments: gather several into one extractor (a struct that implements `FromRequestParts`, or `Query<T>` with a struct `T`)"),
+        );
+    }
+    if handler.receiver.is_none() {
+        if let Some(span) = self_type_mention(handler) {
+            diagnostics.error(
+                span,
+                "a route handler cannot name `Self`: it is served as a function of its own, not as a method of the type; write the type by name",
+            );
+        }
+    }
+}
+
+/// The most arguments a handler takes: the arities `routes![]` can list.
+const MAX_ARGS: usize = 16;
+
+/// Where the handler names `Self` (it is then inside an `impl`): in its
+/// signature, or in its body outside the items nested there (an `impl` or
+/// type of its own may name its `Self`).
+fn self_type_mention(handler: &Handler) -> Option<Span> {
+    use proc_macro2::TokenTree;
+    use quote::ToTokens;
+
+    fn search(tokens: proc_macro2::TokenStream) -> Option<Span> {
+        let mut tokens = tokens.into_iter().peekable();
+        while let Some(token) = tokens.next() {
+            match token {
+                TokenTree::Ident(ident) if ident == "Self" => return Some(ident.span()),
+                TokenTree::Ident(ident)
+                    if ["impl", "trait", "struct", "enum", "union"]
+                        .iter()
+                        .any(|item| ident == item) =>
+                {
+                    // Skip the nested item up to its body.
+                    for token in tokens.by_ref() {
+                        if matches!(&token, TokenTree::Group(group) if group.delimiter() == proc_macro2::Delimiter::Brace)
+                        {
+                            break;
+                        }
+                    }
+                }
+                TokenTree::Group(group) => {
+                    if let Some(span) = search(group.stream()) {
+                        return Some(span);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+    let sig = &handler.function.sig;
+    search(sig.inputs.to_token_stream())
+        .or_else(|| search(sig.output.to_token_stream()))
+        .or_else(|| search(handler.function.block.to_token_stream()))
 }
 
 fn check_methods(route: &RouteAttr, diagnostics: &mut Diagnostics) -> Vec<String> {

@@ -1,5 +1,6 @@
-//! Expansion: the handler as written, plus a hidden type of the same name
-//! that carries its route descriptor and the generated request-to-call shim.
+//! Expansion: the handler as written, inside a function of the same name and
+//! arguments whose future carries the route descriptor and the generated
+//! request-to-call shim.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
@@ -29,45 +30,195 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
             #middleware
     };
 
-    let carrier = hidden_module(ident);
-    // The type is reachable wherever the crate names the handler (a private
-    // handler named from elsewhere is reported as the private function it
-    // is, not as a private type); public for a public handler, which other
-    // crates may mount.
-    let carrier_vis = match &function.vis {
-        syn::Visibility::Public(_) => quote!(pub),
-        _ => quote!(pub(crate)),
+    let attributes = Attributes::split(&function.attrs);
+    let outer_attrs = &attributes.outer;
+    let mut inner = function.clone();
+    inner.attrs = attributes.inner;
+    inner.vis = syn::Visibility::Inherited;
+    let params = outer_params(handler);
+    let signature = outer_signature(handler, &params);
+    let vis = &function.vis;
+    let route_type = Ident::new("__WaypostRoute", Span::call_site());
+    let body = quote! {
+        #inner
+
+        struct #route_type;
+
+        impl ::waypost::__private::RouteOf for #route_type {
+            // One body for everything that names the argument types, so
+            // that rustc reports a type that is not an extractor once.
+            const ROUTE: ::waypost::__private::Route = #descriptor;
+        }
+
+        ::waypost::__private::RoutedFuture::<#route_type, _>::new(#ident(#(#params),*))
     };
-    quote! {
-        #function
-
-        // The route lives in a type of the same name, glob-imported from a
-        // hidden module: a module, type or import the user names like the
-        // handler shadows the glob instead of clashing with it.
-        #[doc(hidden)]
-        #carrier_vis mod #carrier {
-            #[allow(non_camel_case_types)]
-            pub struct #ident {}
-        }
-        #[doc(hidden)]
-        #[allow(unused_imports)]
-        #carrier_vis use #carrier::*;
-
-        impl #carrier::#ident {
-            // One body for everything that names the argument types, so that
-            // rustc reports a type that is not an extractor once.
-            #[doc(hidden)]
-            pub const ROUTE: ::waypost::__private::Route = #descriptor;
-        }
+    // The body's braces and the lint attribute keep the handler's spans: the
+    // function's span is then the handler's, which rustc shows where it
+    // points at the function ("defined here") and lints as user code.
+    let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
+    body.set_span(function.block.brace_token.span.join());
+    let fn_span = function.sig.fn_token.span;
+    // The handler as written, nested in a function of the same name and
+    // arguments whose future carries the route: `routes![]` finds it through
+    // the function alone (see `waypost::__private::route_of`).
+    quote_spanned! {fn_span=>
+        #(#outer_attrs)*
+        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+        #vis #signature #body
     }
 }
 
-/// The hidden module that carries `handler`'s route type: `__waypost_route_get_user`.
-pub(crate) fn hidden_module(handler: &Ident) -> Ident {
-    Ident::new(
-        &format!("__waypost_route_{}", unraw(handler)),
-        handler.span(),
-    )
+/// The outer function's signature: the handler's, not `async`, with plain
+/// argument names, returning `impl Future<Output = T> + Routed`. It keeps
+/// the handler's spans, so that rustc shows the handler where it points at
+/// the function.
+fn outer_signature(handler: &Handler, params: &[Ident]) -> syn::Signature {
+    let mut signature = handler.function.sig.clone();
+    signature.asyncness = None;
+    let typed = signature.inputs.iter_mut().filter_map(|input| match input {
+        syn::FnArg::Typed(typed) => Some(typed),
+        syn::FnArg::Receiver(_) => None,
+    });
+    for (typed, param) in typed.zip(params) {
+        typed.attrs.clear();
+        *typed.pat = syn::Pat::Ident(syn::PatIdent {
+            attrs: Vec::new(),
+            by_ref: None,
+            mutability: None,
+            ident: param.clone(),
+            subpat: None,
+        });
+        *typed.ty = with_static_lifetimes(&typed.ty);
+    }
+    let (output, span) = match &handler.function.sig.output {
+        syn::ReturnType::Default => (quote!(()), signature.paren_token.span.close()),
+        syn::ReturnType::Type(_, ty) => (ty.to_token_stream(), ty.span()),
+    };
+    signature.output = syn::parse_quote_spanned! {span=>
+        -> impl ::core::future::Future<Output = #output> + ::waypost::__private::Routed
+    };
+    signature
+}
+
+/// `ty` with its elided lifetimes (`&T`, `'_`) made `'static`. A handler
+/// argument borrowing from the request is refused at its type (the request
+/// outlives no handler); the outer function must not also fail because its
+/// future captures the borrow.
+fn with_static_lifetimes(ty: &syn::Type) -> syn::Type {
+    fn rewrite(tokens: TokenStream) -> TokenStream {
+        use proc_macro2::TokenTree;
+        let mut out = Vec::new();
+        let mut tokens = tokens.into_iter().peekable();
+        while let Some(token) = tokens.next() {
+            match token {
+                TokenTree::Group(group) => {
+                    let mut rewritten =
+                        proc_macro2::Group::new(group.delimiter(), rewrite(group.stream()));
+                    rewritten.set_span(group.span());
+                    out.push(TokenTree::Group(rewritten));
+                }
+                TokenTree::Punct(punct) if punct.as_char() == '&' => {
+                    let span = punct.span();
+                    out.push(TokenTree::Punct(punct));
+                    let lifetime_follows = matches!(tokens.peek(), Some(TokenTree::Punct(next)) if next.as_char() == '\'');
+                    if !lifetime_follows {
+                        out.extend(quote_spanned!(span=> 'static));
+                    }
+                }
+                TokenTree::Punct(punct) if punct.as_char() == '\'' => {
+                    let span = punct.span();
+                    match tokens.next() {
+                        Some(TokenTree::Ident(name)) if name == "_" => {
+                            out.extend(quote_spanned!(span=> 'static));
+                        }
+                        Some(next) => {
+                            out.push(TokenTree::Punct(punct));
+                            out.push(next);
+                        }
+                        None => out.push(TokenTree::Punct(punct)),
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        out.into_iter().collect()
+    }
+    syn::parse2(rewrite(ty.to_token_stream())).unwrap_or_else(|_| ty.clone())
+}
+
+/// Whether the lint attribute `attr` lists one of `lints` (by its last
+/// segment, so `rustc::dead_code` would count too).
+fn names_lint(attr: &syn::Attribute, lints: &[&str]) -> bool {
+    let Ok(paths) = attr.parse_args_with(
+        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+    ) else {
+        return false;
+    };
+    paths.iter().any(|meta| {
+        meta.path()
+            .segments
+            .last()
+            .is_some_and(|segment| lints.iter().any(|lint| segment.ident == lint))
+    })
+}
+
+/// The outer function's argument names: the handler's own where it binds a
+/// plain name (so that documentation reads the same), `argN` elsewhere.
+fn outer_params(handler: &Handler) -> Vec<Ident> {
+    handler
+        .args
+        .iter()
+        .enumerate()
+        .map(|(position, arg)| match &arg.binding {
+            // An argument named like the handler would shadow the inner function.
+            Some(binding) if binding != handler.ident() => binding.clone(),
+            _ => Ident::new(&format!("arg{position}"), Span::mixed_site()),
+        })
+        .collect()
+}
+
+/// The handler's attributes, shared between the outer function (what other
+/// code sees: documentation, `cfg`, deprecation, the unused-function lint)
+/// and the user's function inside it (everything else: `#[instrument]` and
+/// other attribute macros, `#[inline]`, lints about the body).
+struct Attributes {
+    outer: Vec<syn::Attribute>,
+    inner: Vec<syn::Attribute>,
+}
+
+impl Attributes {
+    fn split(attrs: &[syn::Attribute]) -> Attributes {
+        let mut outer = Vec::new();
+        let mut inner = Vec::new();
+        for attr in attrs {
+            let path = attr.path();
+            let is = |name: &str| path.is_ident(name);
+            if is("doc") || is("cfg") || is("deprecated") {
+                outer.push(attr.clone());
+            } else if is("allow") || is("warn") || is("deny") || is("forbid") || is("cfg_attr") {
+                outer.push(attr.clone());
+                inner.push(attr.clone());
+            } else if is("expect") {
+                // An expectation must be met where it is placed: unused-code
+                // lints fire on the outer function, the rest on the body. The
+                // other function allows the same lints.
+                let mut allow = attr.clone();
+                if let syn::Meta::List(list) = &mut allow.meta {
+                    list.path = syn::parse_quote!(allow);
+                }
+                if names_lint(attr, &["dead_code", "unused"]) {
+                    outer.push(attr.clone());
+                    inner.push(allow);
+                } else {
+                    outer.push(allow);
+                    inner.push(attr.clone());
+                }
+            } else {
+                inner.push(attr.clone());
+            }
+        }
+        Attributes { outer, inner }
+    }
 }
 
 fn method_set(methods: &[String]) -> TokenStream {

@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 
 use crate::diagnostics::Diagnostics;
 pub(crate) use attr::MethodAttr;
-pub(crate) use expand::{hidden_module, unraw};
+pub(crate) use expand::unraw;
 pub(crate) use handler::Handler;
 
 /// Runs the pipeline for one route attribute. On errors, the handler is
