@@ -1,10 +1,8 @@
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 pub fn get_user(
     id: u64,
     arg1: State<Db>,
-) -> impl ::core::future::Future<
-    Output = Result<Json<User>, ApiError>,
-> + ::waypost::__private::Routed {
+) -> impl ::waypost::__private::RouteFuture<Output = Result<Json<User>, ApiError>> {
+    #[allow(clippy::too_many_arguments)]
     async fn get_user(id: u64, State(db): State<Db>) -> Result<Json<User>, ApiError> {
         db.find(id).await.map(Json)
     }

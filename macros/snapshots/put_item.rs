@@ -1,9 +1,9 @@
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn put_item(
     rest: String,
     headers: HeaderMap,
     arg2: Json<Item>,
-) -> impl ::core::future::Future<Output = StatusCode> + ::waypost::__private::Routed {
+) -> impl ::waypost::__private::RouteFuture<Output = StatusCode> {
+    #[allow(clippy::too_many_arguments)]
     async fn put_item(
         rest: String,
         headers: HeaderMap,

@@ -19,7 +19,7 @@ pub use crate::overlap::{assert_no_conflict, candidate_count, candidates, confli
 pub use crate::request::{Request, RequestParts};
 pub use crate::response::{IntoResponse, Response};
 pub use crate::route::{HandlerFuture, MethodSet, Route, RouteMiddleware};
-pub use crate::routed::{route_of, RouteHandler, RouteOf, Routed, RoutedFuture};
+pub use crate::routed::{route_of, RouteFuture, RouteHandler, RouteOf, Routed, RoutedFuture};
 pub use crate::Body;
 pub use std::boxed::Box;
 

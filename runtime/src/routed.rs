@@ -4,7 +4,8 @@
 //! function of the same name and arguments that returns its future wrapped in
 //! a [`RoutedFuture`]. That future's type names a local type implementing
 //! [`RouteOf`], which holds the route; the outer function's return type
-//! promises [`Routed`], which [`route_of`] reads in `const` evaluation.
+//! promises [`Routed`] (`impl RouteFuture<Output = T>`), which [`route_of`] reads in
+//! `const` evaluation.
 //!
 //! So `routes![]` needs nothing but the function, found where Rust finds
 //! functions (the value namespace):
@@ -35,6 +36,13 @@ pub trait Routed {
     /// The handler's route.
     const ROUTE: Route;
 }
+
+/// What a route handler's function returns (`impl RouteFuture<Output = T>`):
+/// a future of `T` that knows its route. Called directly, `get_user(1, state).await` gives the handler's
+/// output, as from any `async fn`.
+pub trait RouteFuture: Future + Routed {}
+
+impl<F: Future + Routed> RouteFuture for F {}
 
 pin_project_lite::pin_project! {
     /// The user's handler future, unchanged, tagged with its route `R`.

@@ -34,6 +34,10 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
     let outer_attrs = &attributes.outer;
     let mut inner = function.clone();
     inner.attrs = attributes.inner;
+    // Signature lints fire once, on the outer function (the one users see).
+    inner
+        .attrs
+        .push(syn::parse_quote!(#[allow(clippy::too_many_arguments)]));
     inner.vis = syn::Visibility::Inherited;
     let params = outer_params(handler);
     let signature = outer_signature(handler, &params);
@@ -63,13 +67,13 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
     // the function alone (see `waypost::__private::route_of`).
     quote_spanned! {fn_span=>
         #(#outer_attrs)*
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
         #vis #signature #body
     }
 }
 
 /// The outer function's signature: the handler's, not `async`, with plain
-/// argument names, returning `impl Future<Output = T> + Routed`. It keeps
+/// argument names, returning `impl RouteFuture<Output = T>` (a future of `T` that
+/// knows its route). It keeps
 /// the handler's spans, so that rustc shows the handler where it points at
 /// the function.
 fn outer_signature(handler: &Handler, params: &[Ident]) -> syn::Signature {
@@ -94,8 +98,12 @@ fn outer_signature(handler: &Handler, params: &[Ident]) -> syn::Signature {
         syn::ReturnType::Default => (quote!(()), signature.paren_token.span.close()),
         syn::ReturnType::Type(_, ty) => (ty.to_token_stream(), ty.span()),
     };
-    signature.output = syn::parse_quote_spanned! {span=>
-        -> impl ::core::future::Future<Output = #output> + ::waypost::__private::Routed
+    // The wrapper around the handler's type is spanned at the call site, so
+    // that lints on written types (`clippy::type_complexity`) see only the
+    // handler's own type; the arrow keeps the handler's span.
+    let arrow = quote_spanned!(span=> ->);
+    signature.output = syn::parse_quote! {
+        #arrow impl ::waypost::__private::RouteFuture<Output = #output>
     };
     signature
 }
