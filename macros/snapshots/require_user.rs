@@ -14,6 +14,7 @@ impl require_user {
     }
     #[doc(hidden)]
     #[inline(always)]
+    #[allow(clippy::inline_always, deprecated)]
     fn __waypost_shim<__WaypostRest: ::waypost::__private::Rest>(
         __waypost_call: ::core::option::Option<
             (::waypost::__private::Request, ::waypost::__private::Next<__WaypostRest>),
@@ -56,8 +57,10 @@ impl require_user {
         )
     }
 }
+#[allow(deprecated)]
 impl ::waypost::__private::Compose for require_user {
     #[inline]
+    #[allow(clippy::option_if_let_else)]
     fn call_with<__WaypostRest: ::waypost::__private::Rest>(
         self,
         request: ::waypost::__private::Request,
@@ -75,7 +78,9 @@ impl ::waypost::__private::Compose for require_user {
         }
     }
 }
+#[allow(deprecated)]
 impl ::waypost::__private::Middleware for require_user {
+    #[allow(clippy::option_if_let_else)]
     fn call(
         &self,
         request: ::waypost::__private::Request,

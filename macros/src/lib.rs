@@ -25,10 +25,14 @@ macro_rules! method_attributes {
         /// `FromParam`); `<name..>` as the last segment takes the rest of the path.
         /// Every other argument is an extractor (at most 16 arguments).
         ///
-        /// The function keeps its name, arguments and visibility: called
-        /// directly (in a unit test), it returns its future as an `async fn`
-        /// does. It may be an associated function (`routes![Api::health]`),
-        /// but not a method: it takes no `self` and names no `Self`.
+        /// The function keeps its name, argument types and visibility:
+        /// called directly (in a unit test), it returns its future as an
+        /// `async fn` does. It may be an associated function
+        /// (`routes![Api::health]`), but not a method: it takes no `self` and
+        /// names no `Self`. Attributes below the route attribute apply to
+        /// the function as written (`#[tracing::instrument]` spans the
+        /// handler's future); an attribute macro that generates items beside
+        /// the function (an OpenAPI `#[path]`, say) goes above it.
         ///
         /// ```
         /// use waypost::{get, post, routes, App, Json, State};

@@ -26,10 +26,29 @@ async fn traced(id: u64) -> String {
 #[expect(dead_code)]
 async fn spare() {}
 
-/// Absent from this build.
-#[waypost::get("/absent")]
-#[cfg(any())]
-async fn absent() {}
+/// Nobody mounts it, and its body has an unused variable: both expected.
+#[waypost::get("/spare/<id>")]
+#[expect(dead_code, unused_variables)]
+async fn spare_with_unused(id: u64) {
+    let unused = id;
+}
+
+/// Mounted, with an unused variable, under the `unused` group.
+#[waypost::get("/grouped")]
+#[expect(unused)]
+async fn grouped() {
+    let unused = 1;
+}
+
+/// A function type in an argument keeps its own (higher-ranked) lifetime.
+#[waypost::get("/shout/<word>")]
+async fn shout(word: String, waypost::State(upper): waypost::State<fn(&str) -> String>) -> String {
+    upper(&word)
+}
+
+fn upper(text: &str) -> String {
+    text.to_uppercase()
+}
 
 #[waypost::get("/old")]
 #[deprecated = "use `traced`"]
@@ -43,8 +62,12 @@ async fn id(id: u64) -> String {
 
 fn main() {
     #[allow(deprecated)]
-    let table = waypost::routes![Api::health, traced, old, id];
-    assert_eq!(table.len(), 4);
+    let table = waypost::routes![Api::health, traced, old, id, grouped, shout];
+    assert_eq!(table.len(), 6);
+    let app = waypost::App::new()
+        .state(upper as fn(&str) -> String)
+        .mount("/", table);
+    assert!(app.build().is_ok());
     // Called directly, a handler is its future, as an `async fn` is.
     let _future = Api::health();
     let _future = id(7);

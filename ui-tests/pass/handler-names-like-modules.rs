@@ -86,7 +86,7 @@ mod imported {
         use super::*;
 
         #[test]
-        fn glob_imports_reach_the_handler() {
+        fn imported_handlers_are_listed() {
             let _ = routes();
         }
     }

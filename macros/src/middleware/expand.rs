@@ -87,12 +87,25 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
         .iter()
         .filter(|a| is(a, "cfg") || is(a, "cfg_attr"))
         .collect();
-    let docs: Vec<_> = function.attrs.iter().filter(|a| is(a, "doc")).collect();
+    // `deprecated` goes on the struct alone: using the middleware warns,
+    // while the generated code that calls the function does not.
+    let docs: Vec<_> = function
+        .attrs
+        .iter()
+        .filter(|a| is(a, "doc") || is(a, "deprecated"))
+        .collect();
     let fn_attrs: Vec<_> = function
         .attrs
         .iter()
-        .filter(|a| !is(a, "cfg") && !is(a, "cfg_attr"))
+        .filter(|a| !is(a, "cfg") && !is(a, "cfg_attr") && !is(a, "deprecated"))
         .collect();
+    // A deprecated middleware's own code may use deprecated items, as
+    // rustc allows inside any deprecated item (naming its struct included).
+    let allow_deprecated = function
+        .attrs
+        .iter()
+        .any(|a| is(a, "deprecated"))
+        .then(|| quote!(#[allow(deprecated)]));
     let rest = Ident::new("__WaypostRest", Span::call_site());
     let composable = composable(&function.sig, &function.block);
     let sig = if composable {
@@ -167,6 +180,7 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
     let shim_fn = quote_spanned! {output_span=>
         #[doc(hidden)]
         #[inline(always)]
+        #[allow(clippy::inline_always, deprecated)]
         fn #shim #generics(
             #call: ::core::option::Option<(::waypost::__private::Request, #next_type)>,
         ) -> (
@@ -190,8 +204,10 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
             // What comes next known at compile time (in a tuple of
             // middleware) or at build time (`Next`): one body for both.
             #(#cfgs)*
+            #[allow(deprecated)]
             impl ::waypost::__private::Compose for #ident {
                 #[inline]
+                #[allow(clippy::option_if_let_else)]
                 fn call_with<#rest: ::waypost::__private::Rest>(
                     self,
                     #request: ::waypost::__private::Request,
@@ -211,6 +227,7 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
         #vis struct #ident;
 
         #(#cfgs)*
+        #allow_deprecated
         impl #ident {
             #(#fn_attrs)*
             #vis #sig #block
@@ -225,7 +242,9 @@ pub(crate) fn expand(attr: &MiddlewareAttr, middleware: &Handler) -> TokenStream
         #compose
 
         #(#cfgs)*
+        #[allow(deprecated)]
         impl ::waypost::__private::Middleware for #ident {
+            #[allow(clippy::option_if_let_else)]
             fn call(
                 &self,
                 #request: ::waypost::__private::Request,

@@ -72,10 +72,9 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
 }
 
 /// The outer function's signature: the handler's, not `async`, with plain
-/// argument names, returning `impl RouteFuture<Output = T>` (a future of `T` that
-/// knows its route). It keeps
-/// the handler's spans, so that rustc shows the handler where it points at
-/// the function.
+/// argument names, returning `impl RouteFuture<Output = T>` (a future of `T`
+/// that knows its route). It keeps the handler's spans, so that rustc shows
+/// the handler where it points at the function.
 fn outer_signature(handler: &Handler, params: &[Ident]) -> syn::Signature {
     let mut signature = handler.function.sig.clone();
     signature.asyncness = None;
@@ -111,63 +110,80 @@ fn outer_signature(handler: &Handler, params: &[Ident]) -> syn::Signature {
 /// `ty` with its elided lifetimes (`&T`, `'_`) made `'static`. A handler
 /// argument borrowing from the request is refused at its type (the request
 /// outlives no handler); the outer function must not also fail because its
-/// future captures the borrow.
+/// future captures the borrow. Function types (`fn(&str)`, `Fn(&str)`,
+/// `for<'a> ..`) keep theirs: they are higher-ranked, not captured.
 fn with_static_lifetimes(ty: &syn::Type) -> syn::Type {
-    fn rewrite(tokens: TokenStream) -> TokenStream {
-        use proc_macro2::TokenTree;
-        let mut out = Vec::new();
-        let mut tokens = tokens.into_iter().peekable();
-        while let Some(token) = tokens.next() {
-            match token {
-                TokenTree::Group(group) => {
-                    let mut rewritten =
-                        proc_macro2::Group::new(group.delimiter(), rewrite(group.stream()));
-                    rewritten.set_span(group.span());
-                    out.push(TokenTree::Group(rewritten));
-                }
-                TokenTree::Punct(punct) if punct.as_char() == '&' => {
-                    let span = punct.span();
-                    out.push(TokenTree::Punct(punct));
-                    let lifetime_follows = matches!(tokens.peek(), Some(TokenTree::Punct(next)) if next.as_char() == '\'');
-                    if !lifetime_follows {
-                        out.extend(quote_spanned!(span=> 'static));
-                    }
-                }
-                TokenTree::Punct(punct) if punct.as_char() == '\'' => {
-                    let span = punct.span();
-                    match tokens.next() {
-                        Some(TokenTree::Ident(name)) if name == "_" => {
-                            out.extend(quote_spanned!(span=> 'static));
-                        }
-                        Some(next) => {
-                            out.push(TokenTree::Punct(punct));
-                            out.push(next);
-                        }
-                        None => out.push(TokenTree::Punct(punct)),
-                    }
-                }
-                other => out.push(other),
+    use syn::visit_mut::{self, VisitMut};
+
+    struct MakeStatic;
+
+    impl VisitMut for MakeStatic {
+        fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+            if reference.lifetime.is_none() {
+                reference.lifetime = Some(syn::Lifetime::new("'static", reference.and_token.span));
+            }
+            visit_mut::visit_type_reference_mut(self, reference);
+        }
+
+        fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+            if lifetime.ident == "_" {
+                *lifetime = syn::Lifetime::new("'static", lifetime.apostrophe);
             }
         }
-        out.into_iter().collect()
+
+        fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
+
+        fn visit_parenthesized_generic_arguments_mut(
+            &mut self,
+            _: &mut syn::ParenthesizedGenericArguments,
+        ) {
+        }
+
+        fn visit_bound_lifetimes_mut(&mut self, _: &mut syn::BoundLifetimes) {}
+
+        fn visit_trait_bound_mut(&mut self, bound: &mut syn::TraitBound) {
+            // `for<'a> Trait<&'a T>`: the binder covers the bound.
+            if bound.lifetimes.is_none() {
+                visit_mut::visit_trait_bound_mut(self, bound);
+            }
+        }
     }
-    syn::parse2(rewrite(ty.to_token_stream())).unwrap_or_else(|_| ty.clone())
+
+    let mut ty = ty.clone();
+    MakeStatic.visit_type_mut(&mut ty);
+    ty
 }
 
-/// Whether the lint attribute `attr` lists one of `lints` (by its last
-/// segment, so `rustc::dead_code` would count too).
-fn names_lint(attr: &syn::Attribute, lints: &[&str]) -> bool {
-    let Ok(paths) = attr.parse_args_with(
-        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-    ) else {
-        return false;
-    };
-    paths.iter().any(|meta| {
-        meta.path()
-            .segments
-            .last()
-            .is_some_and(|segment| lints.iter().any(|lint| segment.ident == lint))
-    })
+/// The handler's attributes, shared between the outer function (what other
+/// code sees: documentation, deprecation, lint levels) and the user's
+/// function inside it (everything else: `#[tracing::instrument]` and other
+/// attribute macros, `#[inline]`). Lint levels on the outer function cover
+/// the inner one too, which sits in its body: an `expect` is met wherever
+/// its lint fires (`dead_code` on the outer function, `unused_variables` in
+/// the body). `cfg` and `cfg_attr` are applied before the attribute runs.
+struct Attributes {
+    outer: Vec<syn::Attribute>,
+    inner: Vec<syn::Attribute>,
+}
+
+impl Attributes {
+    fn split(attrs: &[syn::Attribute]) -> Attributes {
+        const OUTER: [&str; 8] = [
+            "doc",
+            "cfg",
+            "deprecated",
+            "allow",
+            "warn",
+            "deny",
+            "forbid",
+            "expect",
+        ];
+        let (outer, inner) = attrs
+            .iter()
+            .cloned()
+            .partition(|attr| OUTER.iter().any(|name| attr.path().is_ident(name)));
+        Attributes { outer, inner }
+    }
 }
 
 /// The outer function's argument names: the handler's own where it binds a
@@ -183,50 +199,6 @@ fn outer_params(handler: &Handler) -> Vec<Ident> {
             _ => Ident::new(&format!("arg{position}"), Span::mixed_site()),
         })
         .collect()
-}
-
-/// The handler's attributes, shared between the outer function (what other
-/// code sees: documentation, `cfg`, deprecation, the unused-function lint)
-/// and the user's function inside it (everything else: `#[instrument]` and
-/// other attribute macros, `#[inline]`, lints about the body).
-struct Attributes {
-    outer: Vec<syn::Attribute>,
-    inner: Vec<syn::Attribute>,
-}
-
-impl Attributes {
-    fn split(attrs: &[syn::Attribute]) -> Attributes {
-        let mut outer = Vec::new();
-        let mut inner = Vec::new();
-        for attr in attrs {
-            let path = attr.path();
-            let is = |name: &str| path.is_ident(name);
-            if is("doc") || is("cfg") || is("deprecated") {
-                outer.push(attr.clone());
-            } else if is("allow") || is("warn") || is("deny") || is("forbid") || is("cfg_attr") {
-                outer.push(attr.clone());
-                inner.push(attr.clone());
-            } else if is("expect") {
-                // An expectation must be met where it is placed: unused-code
-                // lints fire on the outer function, the rest on the body. The
-                // other function allows the same lints.
-                let mut allow = attr.clone();
-                if let syn::Meta::List(list) = &mut allow.meta {
-                    list.path = syn::parse_quote!(allow);
-                }
-                if names_lint(attr, &["dead_code", "unused"]) {
-                    outer.push(attr.clone());
-                    inner.push(allow);
-                } else {
-                    outer.push(allow);
-                    inner.push(attr.clone());
-                }
-            } else {
-                inner.push(attr.clone());
-            }
-        }
-        Attributes { outer, inner }
-    }
 }
 
 fn method_set(methods: &[String]) -> TokenStream {
