@@ -46,6 +46,7 @@ pub fn get_user(
                 },
             )
             .shape("/users/<>", "/users/{p0}")
+            .candidate_keys(&[8913951954448012805u64, 897678957101982096u64])
             .declared(
                 "get_user",
                 ::core::module_path!(),

@@ -62,6 +62,7 @@ fn put_item(
                 },
             )
             .shape("/items/<..>", "/items/{*p0}")
+            .candidate_keys(&[18204226974465831210u64, 9687892966588421996u64])
             .declared(
                 "put_item",
                 ::core::module_path!(),

@@ -1,18 +1,8 @@
 fn table() -> &'static [::waypost::__private::Route] {
     {
         const ROUTES: &[::waypost::__private::Route] = &[
-            {
-                const ROUTE: ::waypost::__private::Route = ::waypost::__private::route_of(
-                    &index,
-                );
-                ROUTE
-            },
-            {
-                const ROUTE: ::waypost::__private::Route = ::waypost::__private::route_of(
-                    &users::get_user,
-                );
-                ROUTE
-            },
+            ::waypost::__private::route_of(&index),
+            ::waypost::__private::route_of(&users::get_user),
         ];
         const CANDIDATES: [::waypost::__private::Candidate; ::waypost::__private::candidate_count(
             ROUTES,

@@ -50,15 +50,8 @@ pub(crate) fn expand_routes(input: TokenStream) -> TokenStream {
 /// `route_of(&users::get_user)`: the route comes from the function itself,
 /// so `use`, re-exports and paths reach it wherever the function is in
 /// scope, and a private or missing handler is reported as the function it is.
-///
-/// Each entry is a `const` of its own, type-checked as a body of its own:
-/// in one body, the inference of every handler's arguments would wait on all
-/// the others, and a long table would check in more than linear time.
 fn descriptor(handler: &Path) -> TokenStream {
     quote_spanned! {handler.span()=>
-        {
-            const ROUTE: ::waypost::__private::Route = ::waypost::__private::route_of(&#handler);
-            ROUTE
-        }
+        ::waypost::__private::route_of(&#handler)
     }
 }

@@ -16,8 +16,10 @@
 //!
 //! `routes![]` finds the pairs to compare without comparing every pair: each
 //! route yields a hash of its whole shape and one of the shape before each
-//! parameter; sorted, only routes whose hashes meet are compared by the rule.
-//! That keeps a list of a thousand handlers cheap to check.
+//! parameter (computed by the route attribute, at native speed); grouped in
+//! hash buckets, only routes whose hashes meet are compared by the rule.
+//! That keeps a list of a thousand handlers cheap to check: constant
+//! evaluation interprets every step, so it does one pass and no sorting.
 
 use std::collections::HashMap;
 
@@ -186,7 +188,7 @@ fn conflict(first: &Mounted, second: &Mounted) -> Result<(), BuildError> {
 
 /// A hash of a route's whole shape (kind 0) or of its shape before a
 /// parameter (kind 1) or catch-all (kind 2), kind in the low two bits; and
-/// the route's index in its `routes![]` list. Sorted, equal hashes sit together.
+/// the route's index in its `routes![]` list.
 #[doc(hidden)]
 #[derive(Clone, Copy)]
 pub struct Candidate {
@@ -206,6 +208,12 @@ pub const fn candidate_count(routes: &[Route]) -> usize {
     let mut count = 0;
     let mut r = 0;
     while r < routes.len() {
+        let keys = routes[r].precomputed_keys();
+        if !keys.is_empty() {
+            count += keys.len();
+            r += 1;
+            continue;
+        }
         let shape = routes[r].path_shape().as_bytes();
         count += 1;
         let mut i = 0;
@@ -220,13 +228,27 @@ pub const fn candidate_count(routes: &[Route]) -> usize {
     count
 }
 
-/// The candidates of `routes`, sorted by key. `K` is [`candidate_count`].
+/// The candidates of `routes`, in route order. `K` is [`candidate_count`].
 #[doc(hidden)]
 pub const fn candidates<const K: usize>(routes: &[Route]) -> [Candidate; K] {
     let mut out = [Candidate { key: 0, route: 0 }; K];
     let mut n = 0;
     let mut r = 0;
     while r < routes.len() {
+        let keys = routes[r].precomputed_keys();
+        if !keys.is_empty() {
+            let mut k = 0;
+            while k < keys.len() {
+                out[n] = Candidate {
+                    key: keys[k],
+                    route: r as u32,
+                };
+                n += 1;
+                k += 1;
+            }
+            r += 1;
+            continue;
+        }
         let shape = routes[r].path_shape().as_bytes();
         // FNV-1a over the shape, read once: at each `/<` the hash so far is
         // that of the shape before the parameter.
@@ -255,57 +277,51 @@ pub const fn candidates<const K: usize>(routes: &[Route]) -> [Candidate; K] {
         n += 1;
         r += 1;
     }
-    heap_sort(&mut out);
     out
 }
 
 /// For each route, an earlier route it conflicts with (`u32::MAX` for none).
-/// Only routes whose candidates meet are compared, by [`overlap`].
+/// Only routes whose candidates meet are compared, by [`overlap`]: each
+/// candidate is compared with the earlier ones of the same hash that it may
+/// conflict with (whole shapes with whole shapes; a shape before a
+/// parameter with those before a catch-all, and the other way round), found
+/// through one chain per kind and hash bucket. Shapes before parameters,
+/// which may be many under one prefix, are never compared with each other.
 #[doc(hidden)]
 pub const fn conflicts<const N: usize, const K: usize>(
     routes: &[Route],
     candidates: &[Candidate; K],
 ) -> [u32; N] {
     let mut found = [NONE; N];
-    let mut start = 0;
-    while start < K {
-        let hash = candidates[start].key >> 2;
-        let mut end = start + 1;
-        while end < K && candidates[end].key >> 2 == hash {
-            end += 1;
-        }
-        // Within a run the kinds come in order: whole shapes, then the shapes
-        // before parameters, then before catch-alls. Whole shapes are compared
-        // with each other (a run of them is one shape's routes: a few); the
-        // routes with a parameter after a shared prefix, which may be many,
-        // only with those that have a catch-all there.
-        let mut parameters = start;
-        while parameters < end && candidates[parameters].key & 3 == WHOLE {
-            parameters += 1;
-        }
-        let mut catch_alls = parameters;
-        while catch_alls < end && candidates[catch_alls].key & 3 == BEFORE_PARAMETER {
-            catch_alls += 1;
-        }
-        let mut x = start;
-        while x < parameters {
-            let mut y = x + 1;
-            while y < parameters {
-                record(routes, &mut found, candidates[x].route, candidates[y].route);
-                y += 1;
+    // The latest candidate of each kind in each bucket, and for each
+    // candidate the one before it in its chain.
+    let mut heads = [[NONE; K]; 3];
+    let mut next = [NONE; K];
+    let mut c = 0;
+    while c < K {
+        let key = candidates[c].key;
+        let (hash, kind) = (key >> 2, key & 3);
+        let bucket = (hash % K as u64) as usize;
+        let meets = match kind {
+            WHOLE => WHOLE,
+            BEFORE_PARAMETER => BEFORE_CATCH_ALL,
+            _ => BEFORE_PARAMETER,
+        };
+        let mut earlier = heads[meets as usize][bucket];
+        while earlier != NONE {
+            if candidates[earlier as usize].key >> 2 == hash {
+                record(
+                    routes,
+                    &mut found,
+                    candidates[earlier as usize].route,
+                    candidates[c].route,
+                );
             }
-            x += 1;
+            earlier = next[earlier as usize];
         }
-        let mut y = catch_alls;
-        while y < end {
-            let mut x = parameters;
-            while x < catch_alls {
-                record(routes, &mut found, candidates[x].route, candidates[y].route);
-                x += 1;
-            }
-            y += 1;
-        }
-        start = end;
+        next[c] = heads[kind as usize][bucket];
+        heads[kind as usize][bucket] = c as u32;
+        c += 1;
     }
     found
 }
@@ -442,41 +458,6 @@ impl Message {
     }
 }
 
-const fn heap_sort<const K: usize>(items: &mut [Candidate; K]) {
-    let mut start = K / 2;
-    while start > 0 {
-        start -= 1;
-        sift_down(items, start, K);
-    }
-    let mut end = K;
-    while end > 1 {
-        end -= 1;
-        let top = items[0];
-        items[0] = items[end];
-        items[end] = top;
-        sift_down(items, 0, end);
-    }
-}
-
-const fn sift_down<const K: usize>(items: &mut [Candidate; K], mut root: usize, end: usize) {
-    loop {
-        let mut child = 2 * root + 1;
-        if child >= end {
-            return;
-        }
-        if child + 1 < end && items[child + 1].key > items[child].key {
-            child += 1;
-        }
-        if items[root].key >= items[child].key {
-            return;
-        }
-        let swap = items[root];
-        items[root] = items[child];
-        items[child] = swap;
-        root = child;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,12 +509,36 @@ mod tests {
     }
 
     #[test]
-    fn heap_sort_orders_keys() {
-        let mut items = [9u64, 3, 7, 3, 0, u64::MAX, 5].map(|key| Candidate { key, route: 0 });
-        heap_sort(&mut items);
-        let keys: Vec<u64> = items.iter().map(|c| c.key).collect();
-        assert_eq!(keys, [0, 3, 3, 5, 7, 9, u64::MAX]);
+    fn candidate_keys_are_the_hashes_the_route_attribute_writes() {
+        // The same figures are asserted in the macro crate (`route::keys`):
+        // the route attribute computes the keys, this module computes them
+        // for routes built by hand, and both must agree.
+        let route = Route::new(GET, "/files/<path..>", |_| unreachable!())
+            .shape("/users/<>/files/<..>", "/users/{p0}/files/{*p1}");
+        let routes = [route];
+        let keys: [Candidate; 3] = candidates(&routes);
+        let keys: Vec<u64> = keys.iter().map(|candidate| candidate.key).collect();
+        assert_eq!(keys, GOLDEN_KEYS);
+        assert_eq!(candidate_count(&routes), 3);
     }
+
+    #[test]
+    fn precomputed_keys_are_used_as_given() {
+        let route = Route::new(GET, "/a", |_| unreachable!())
+            .shape("/a", "/a")
+            .candidate_keys(&[7, 11]);
+        let routes = [route];
+        assert_eq!(candidate_count(&routes), 2);
+        let keys: [Candidate; 2] = candidates(&routes);
+        assert_eq!(keys.map(|candidate| candidate.key), [7, 11]);
+    }
+
+    /// Keys of `/users/<>/files/<..>`: before `<>`, before `<..>`, whole.
+    const GOLDEN_KEYS: [u64; 3] = [
+        8_913_951_954_448_012_805,
+        266_825_836_061_226_398,
+        13_289_032_894_225_823_628,
+    ];
 
     #[test]
     fn messages_are_cut_at_a_character_boundary() {

@@ -114,6 +114,10 @@ pub struct Route {
     module_path: &'static str,
     file: &'static str,
     line: u32,
+    /// The keys `routes![]` groups routes by to find the pairs to compare
+    /// (see `overlap::candidates`), computed by the route attribute; empty
+    /// when built by hand, and then computed in `const` evaluation.
+    candidate_keys: &'static [u64],
     pub(crate) handler: HandlerFn,
     pub(crate) required: fn(&mut StateNeeds),
     pub(crate) middleware: fn(&mut RouteMiddleware),
@@ -131,6 +135,7 @@ impl Route {
             module_path: "",
             file: "",
             line: 0,
+            candidate_keys: &[],
             handler,
             required: |_| {},
             middleware: |_| {},
@@ -157,6 +162,17 @@ impl Route {
         self.file = file;
         self.line = line;
         self
+    }
+
+    #[doc(hidden)]
+    pub const fn candidate_keys(mut self, keys: &'static [u64]) -> Self {
+        self.candidate_keys = keys;
+        self
+    }
+
+    /// The keys set by [`Route::candidate_keys`]; empty if none were.
+    pub(crate) const fn precomputed_keys(&self) -> &'static [u64] {
+        self.candidate_keys
     }
 
     #[doc(hidden)]

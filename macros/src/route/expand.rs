@@ -22,9 +22,13 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
     let required = required_closure(handler, checked);
     let middleware = middleware_closure(&route.wrap);
 
+    let keys = super::keys::candidate_keys(&shape)
+        .into_iter()
+        .map(proc_macro2::Literal::u64_suffixed);
     let descriptor = quote! {
         ::waypost::__private::Route::new(#methods, #path, #handle)
             .shape(#shape, #router_path)
+            .candidate_keys(&[#(#keys),*])
             .declared(#name, ::core::module_path!(), ::core::file!(), ::core::line!())
             #required
             #middleware

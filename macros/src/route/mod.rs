@@ -5,6 +5,7 @@ mod attr;
 mod check;
 mod expand;
 mod handler;
+mod keys;
 
 use proc_macro2::TokenStream;
 
