@@ -60,9 +60,9 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
 
         ::waypost::__private::RoutedFuture::<#route_type, _>::new(#ident(#(#params),*))
     };
-    // The body's braces and the lint attribute keep the handler's spans: the
-    // function's span is then the handler's, which rustc shows where it
-    // points at the function ("defined here") and lints as user code.
+    // The body's braces keep the handler's spans: the function's span is
+    // then the handler's, which rustc shows where it points at the function
+    // ("defined here") and lints as user code (`dead_code`).
     let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
     body.set_span(function.block.brace_token.span.join());
     let fn_span = function.sig.fn_token.span;
