@@ -1,3 +1,4 @@
+#[allow(clippy::must_use_candidate)]
 pub fn get_user(
     id: u64,
     arg1: State<Db>,

@@ -1,3 +1,4 @@
+#[allow(clippy::must_use_candidate)]
 fn put_item(
     rest: String,
     headers: HeaderMap,

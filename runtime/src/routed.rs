@@ -82,8 +82,7 @@ impl<R, F: Future> Future for RoutedFuture<R, F> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a route handler",
     label = "not a route handler",
-    note = "`routes![]` lists `async fn`s declared with a route attribute, such as `#[waypost::get(\"/\")]`",
-    note = "inside a handler's own body, its bare name is the `async fn` as written, without its route: list the handler there by path, `self::name`"
+    note = "`routes![]` lists `async fn`s declared with a route attribute, such as `#[waypost::get(\"/\")]`"
 )]
 pub trait RouteHandler<Args> {
     /// The future the function returns.

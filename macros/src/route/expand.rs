@@ -69,8 +69,11 @@ pub(crate) fn expand(route: &RouteAttr, handler: &Handler, checked: &Checked) ->
     // The handler as written, nested in a function of the same name and
     // arguments whose future carries the route: `routes![]` finds it through
     // the function alone (see `waypost::__private::route_of`).
+    // `must_use_candidate` (pedantic) would ask for `#[must_use]` on every
+    // handler: its future is `must_use` already.
     quote_spanned! {fn_span=>
         #(#outer_attrs)*
+        #[allow(clippy::must_use_candidate)]
         #vis #signature #body
     }
 }
