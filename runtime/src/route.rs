@@ -116,7 +116,7 @@ pub struct Route {
     line: u32,
     /// The keys `routes![]` groups routes by to find the pairs to compare
     /// (see `overlap::candidates`), computed by the route attribute; empty
-    /// when built by hand, and then computed in `const` evaluation.
+    /// for routes built by hand (the health probes), which no `routes![]` lists.
     candidate_keys: &'static [u64],
     pub(crate) handler: HandlerFn,
     pub(crate) required: fn(&mut StateNeeds),
